@@ -1,0 +1,76 @@
+"""Tell annual reports from the titles that look close to them; the rules live in data/report_kinds.yaml."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import opencc
+import yaml
+
+ANNUAL_REPORT = "annual_report"
+KEY_POINTS = "key_points"
+OTHER = "other"
+
+
+@dataclass(frozen=True)
+class Rule:
+    kind: str
+    reason: str
+    any: tuple[re.Pattern[str], ...]
+    all: tuple[re.Pattern[str], ...]
+    year: bool
+
+    def matches(self, title: str, has_year: bool) -> bool:
+        if self.year and not has_year:
+            return False
+        if self.any and not any(p.search(title) for p in self.any):
+            return False
+        return all(p.search(title) for p in self.all)
+
+
+@dataclass(frozen=True)
+class Classification:
+    kind: str
+    reason: str
+
+
+@cache
+def _rules() -> tuple[re.Pattern[str], tuple[Rule, ...], str]:
+    data = yaml.safe_load(resources.files("crawler").joinpath("data/report_kinds.yaml").read_text("utf-8"))
+    rules = tuple(
+        Rule(
+            kind=r["kind"],
+            reason=r["reason"],
+            any=tuple(re.compile(p) for p in r.get("any", ())),
+            all=tuple(re.compile(p) for p in r.get("all", ())),
+            year=bool(r.get("year", False)),
+        )
+        for r in data["rules"]
+    )
+    return re.compile(data["year"]), rules, data["default"]
+
+
+@cache
+def _t2s() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+def classify_title(title: str) -> Classification:
+    """Classify a page or link title as ``annual_report``, ``key_points`` or ``other``.
+
+    Traditional-script titles (mirrors, Hong Kong/Taiwan copies) are read through OpenCC's t2s.
+    """
+    compact = _t2s().convert(re.sub(r"\s+", "", title or ""))
+    year_re, rules, default = _rules()
+    has_year = bool(year_re.search(compact))
+    for rule in rules:
+        if rule.matches(compact, has_year):
+            return Classification(rule.kind, rule.reason)
+    return Classification(default, "no rule matched")
+
+
+def is_annual_report_title(title: str) -> bool:
+    return classify_title(title).kind == ANNUAL_REPORT

@@ -1,0 +1,42 @@
+"""Dates as portals and reports write them: 2015-01-21, 2015年1月21日, 二〇一七年一月八日, 一七年一月八日."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+ARABIC_DATE = re.compile(r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
+_CN_DIGITS = {"〇": 0, "零": 0, "○": 0, "Ｏ": 0, "O": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5,
+              "六": 6, "七": 7, "八": 8, "九": 9}
+_CN = "〇零○ＯO一二三四五六七八九十"
+CHINESE_DATE = re.compile(rf"([{_CN}]{{2,4}})年([{_CN}]{{1,3}})月([{_CN}]{{1,3}})日")
+
+
+def _cn_number(text: str) -> int:
+    """Read 一, 十, 十二, 二十, 二十一 (month and day numerals)."""
+    if "十" in text:
+        tens, _, units = text.partition("十")
+        return (_CN_DIGITS.get(tens, 1) if tens else 1) * 10 + (_CN_DIGITS[units] if units else 0)
+    return _CN_DIGITS[text]
+
+
+def _valid(year: int, month: int, day: int) -> str | None:
+    try:
+        return date(year, month, day).isoformat()
+    except ValueError:
+        return None
+
+
+def parse_date(text: str) -> str | None:
+    """The first date in ``text`` as YYYY-MM-DD, or None."""
+    if m := ARABIC_DATE.search(text):
+        return _valid(int(m[1]), int(m[2]), int(m[3]))
+    if m := CHINESE_DATE.search(text):
+        try:
+            digits = "".join(str(_CN_DIGITS[c]) for c in m[1])
+            month, day = _cn_number(m[2]), _cn_number(m[3])
+        except KeyError:
+            return None
+        year = int(digits) if len(digits) == 4 else 2000 + int(digits[-2:])  # 一七年 is 2017 in a signature
+        return _valid(year, month, day)
+    return None

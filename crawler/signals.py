@@ -1,0 +1,8 @@
+"""Signals that govcrawl's spiders send, for the store and the progress display."""
+
+# fetch_failed(site_id: str, url: str, reason: str): a request of a site failed for good.
+fetch_failed = object()
+# site_finished(site_id: str): a site has no request left in flight.
+site_finished = object()
+# trap_stopped(site_id: str, url: str, guard: str): a trap guard refused a request.
+trap_stopped = object()

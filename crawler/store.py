@@ -1,0 +1,163 @@
+"""The corpus database (SQLite through sqlite-utils): sites, fetched pages, reports and their provenance.
+
+Library functions used by the store pipeline, the exporter and the CLI alike. Writes are upserts keyed on
+stable identities, so running the same crawl again adds no duplicate rows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import unicodedata
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from crawler.items import ReportPage
+from crawler.seeds import Seed
+
+# Export contract: other tools read these names. Add fields at the end; never rename or drop one.
+EXPORT_FIELDS = (
+    "url", "urls", "site_id", "title", "body", "region", "agency", "report_year", "publish_date",
+    "attachments", "tables", "flags", "sha256", "fetched_at", "kind",
+)
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def body_key(body: list[str]) -> str:
+    """Identity of a report's text: NFKC-folded with white space removed, so layout differences don't split it."""
+    folded = unicodedata.normalize("NFKC", "".join(body))
+    return hashlib.sha256("".join(folded.split()).encode("utf-8")).hexdigest()
+
+
+def open_db(path: str | Path) -> Database:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = Database(path)
+    db.enable_wal()
+    ensure_schema(db)
+    return db
+
+
+def ensure_schema(db: Database) -> None:
+    db["sites"].create(
+        {"id": str, "name": str, "region": str, "url": str, "template": str, "report_column": str,
+         "allowed_domains": str, "updated_at": str},
+        pk="id", if_not_exists=True,
+    )
+    db["runs"].create(
+        {"id": int, "started_at": str, "finished_at": str, "seeds_file": str, "sites": str, "status": str,
+         "pages": int, "reports_new": int, "reports_seen": int, "errors": int},
+        pk="id", if_not_exists=True,
+    )
+    db["pages"].create(
+        {"url": str, "site_id": str, "status": int, "fetched_at": str, "sha256": str, "content_type": str,
+         "length": int, "run_id": int},
+        pk="url", if_not_exists=True,
+    )
+    db["reports"].create(
+        {"id": str, "url": str, "site_id": str, "title": str, "body": str, "region": str, "agency": str,
+         "report_year": int, "publish_date": str, "attachments": str, "tables": str, "flags": str,
+         "evidence": str, "sha256": str, "fetched_at": str, "kind": str, "template": str, "extracted_by": str,
+         "first_seen": str, "last_seen": str},
+        pk="id", if_not_exists=True,
+    )
+    db["report_urls"].create(
+        {"report_id": str, "url": str, "site_id": str, "fetched_at": str, "page_sha256": str,
+         "list_title": str, "list_date": str, "referer": str, "first_seen": str, "last_seen": str},
+        pk=("report_id", "url"), if_not_exists=True, foreign_keys=[("report_id", "reports", "id")],
+    )
+    db["errors"].create(
+        {"id": int, "run_id": int, "site_id": str, "url": str, "reason": str, "at": str},
+        pk="id", if_not_exists=True,
+    )
+    db["pages"].create_index(["site_id"], if_not_exists=True)
+    db["report_urls"].create_index(["url"], if_not_exists=True)
+    db["reports"].create_index(["site_id", "report_year"], if_not_exists=True)
+    if not db["reports"].detect_fts():
+        # trigram tokens let FTS find Chinese words, which have no spaces between them.
+        db["reports"].enable_fts(["title", "body"], tokenize="trigram", create_triggers=True)
+
+
+def save_sites(db: Database, seeds: list[Seed]) -> None:
+    rows = [{**s.as_row(), "allowed_domains": json.dumps(list(s.domains)), "updated_at": now()} for s in seeds]
+    db["sites"].upsert_all(rows, pk="id")
+
+
+def start_run(db: Database, seeds_file: str, site_ids: list[str]) -> int:
+    table = db["runs"]
+    table.insert({"started_at": now(), "seeds_file": seeds_file, "sites": json.dumps(site_ids), "status": "running",
+                  "pages": 0, "reports_new": 0, "reports_seen": 0, "errors": 0})
+    return table.last_pk  # type: ignore[return-value]
+
+
+def finish_run(db: Database, run_id: int, status: str, counts: dict[str, int]) -> None:
+    db["runs"].update(run_id, {"finished_at": now(), "status": status, **counts})
+
+
+def save_page(db: Database, row: dict[str, Any]) -> None:
+    db["pages"].upsert(row, pk="url")
+
+
+def save_error(db: Database, run_id: int | None, site_id: str | None, url: str, reason: str) -> None:
+    db["errors"].insert({"run_id": run_id, "site_id": site_id, "url": url, "reason": reason, "at": now()})
+
+
+def _canonical(urls: list[str]) -> str:
+    return min(urls, key=lambda u: (len(u), u))
+
+
+def save_report(db: Database, item: ReportPage) -> bool:
+    """Store a cleaned report; the same text found at another URL adds that URL. True if the report is new."""
+    report_id = body_key(item.body)
+    seen_at = now()
+    existing = db["reports"].get(report_id) if db["reports"].count_where("id = ?", [report_id]) else None
+    db["report_urls"].upsert(
+        {"report_id": report_id, "url": item.url, "site_id": item.site_id, "fetched_at": item.fetched_at,
+         "page_sha256": item.page_sha256, "list_title": item.list_title, "list_date": item.list_date,
+         "referer": item.referer, "last_seen": seen_at},
+        pk=("report_id", "url"),
+    )
+    db.execute("UPDATE report_urls SET first_seen = ? WHERE report_id = ? AND url = ? AND first_seen IS NULL",
+               [seen_at, report_id, item.url])
+    urls = [r["url"] for r in db["report_urls"].rows_where("report_id = ?", [report_id])]
+    canonical = _canonical(urls)
+    body = "\n".join(item.body)
+    row = {
+        "id": report_id, "url": canonical, "title": item.title, "body": body, "region": item.region,
+        "agency": item.agency, "report_year": item.report_year, "publish_date": item.publish_date,
+        "attachments": json.dumps(item.attachments, ensure_ascii=False),
+        "tables": json.dumps(item.tables, ensure_ascii=False) if item.tables is not None else None,
+        "flags": json.dumps(sorted(item.flags)), "evidence": json.dumps(item.evidence, ensure_ascii=False),
+        "sha256": hashlib.sha256(body.encode("utf-8")).hexdigest(), "kind": item.kind, "template": item.template,
+        "extracted_by": item.extracted_by, "last_seen": seen_at,
+    }
+    if existing is None or item.url == canonical:
+        row.update(site_id=item.site_id, fetched_at=item.fetched_at)
+    if existing is None:
+        row["first_seen"] = seen_at
+        db["reports"].insert(row)
+    else:
+        db["reports"].update(report_id, row)
+    return existing is None
+
+
+def export_records(db: Database) -> Iterator[dict[str, Any]]:
+    """Reports in the export contract's shape (EXPORT_FIELDS), ordered by site, year and URL."""
+    for row in db.query("SELECT * FROM reports ORDER BY site_id, report_year, url"):
+        urls = [r["url"] for r in db.query(
+            "SELECT url FROM report_urls WHERE report_id = ? ORDER BY first_seen, url", [row["id"]])]
+        record = {
+            **{name: row.get(name) for name in EXPORT_FIELDS},
+            "urls": urls,
+            "attachments": json.loads(row["attachments"] or "[]"),
+            "tables": json.loads(row["tables"]) if row["tables"] else None,
+            "flags": json.loads(row["flags"] or "[]"),
+        }
+        yield {name: record[name] for name in EXPORT_FIELDS}

@@ -1,0 +1,1 @@
+"""Item pipelines: each does one transformation over a pure function that is testable without a crawl."""

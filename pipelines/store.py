@@ -1,0 +1,69 @@
+"""Store: every fetched page and every cleaned report into the SQLite corpus (crawler/store.py)."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Self
+
+from scrapy import signals as scrapy_signals
+
+from crawler import signals, store
+from crawler.items import ReportPage
+
+if TYPE_CHECKING:
+    from scrapy import Request
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
+    from sqlite_utils import Database
+
+
+class StorePipeline:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.path = crawler.settings.get("GOVCRAWL_DB")
+        self.run_id: int | None = crawler.settings.getint("GOVCRAWL_RUN_ID") or None
+        self.db: Database | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        pipeline = cls(crawler)
+        crawler.signals.connect(pipeline.page_fetched, scrapy_signals.response_received)
+        crawler.signals.connect(pipeline.fetch_failed, signals.fetch_failed)
+        return pipeline
+
+    def open_spider(self) -> None:
+        self.db = store.open_db(self.path)
+        sites = getattr(self.crawler.spider, "sites", {})
+        store.save_sites(self.db, list(sites.values()))
+
+    def close_spider(self) -> None:
+        if self.db is not None:
+            self.db.close()
+
+    def page_fetched(self, response: Response, request: Request) -> None:
+        if self.db is None:
+            return
+        self.crawler.stats.inc_value("govcrawl/pages")
+        store.save_page(self.db, {
+            "url": response.url, "site_id": request.meta.get("site_id"), "status": response.status,
+            "fetched_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "sha256": hashlib.sha256(response.body).hexdigest(),
+            "content_type": (response.headers.get("Content-Type") or b"").decode("latin-1"),
+            "length": len(response.body), "run_id": self.run_id,
+        })
+
+    def fetch_failed(self, site_id: str | None, url: str, reason: str) -> None:
+        if self.db is not None:
+            store.save_error(self.db, self.run_id, site_id, url, reason)
+
+    def process_item(self, item: ReportPage) -> ReportPage:
+        assert self.db is not None
+        if not item.body:
+            self.crawler.stats.inc_value("govcrawl/reports_empty")
+            self.crawler.signals.send_catch_log(signals.fetch_failed, site_id=item.site_id, url=item.url,
+                                                reason="no report text could be extracted")
+            return item
+        new = store.save_report(self.db, item)
+        self.crawler.stats.inc_value("govcrawl/reports_new" if new else "govcrawl/reports_seen")
+        return item
