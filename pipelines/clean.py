@@ -20,6 +20,7 @@ from crawler.items import Paragraph, ReportPage
 HEADING = re.compile(r"^([一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十]+[）)]|\d+[、.．])")
 SENTENCE_END = re.compile(r"[。；！？：:.;!?]$")
 MIN_REPEAT_BLOCK = 3  # paragraphs a repeated run must span to count as a second copy of the body
+MIN_REPEAT_CHARS = 60  # ... and characters it must hold (runs of flattened "0" cells are not a body)
 MIN_DUP_PARAGRAPH = 20  # characters a paragraph needs before its exact repeat is dropped
 
 
@@ -87,7 +88,7 @@ def remove_repeats(paragraphs: list[Paragraph], title: str | None) -> tuple[list
     keys = [key(p.text) for p in paragraphs]
     i, j, n = _longest_repeat(keys)
     removed = False
-    if n >= MIN_REPEAT_BLOCK:
+    if n >= MIN_REPEAT_BLOCK and sum(len(k) for k in keys[i:i + n]) >= MIN_REPEAT_CHARS:
         removed = True
         title_before_second = j > 0 and _is_title_line(paragraphs[j - 1].text, title)
         if title_before_second:

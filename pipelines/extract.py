@@ -23,6 +23,7 @@ BLOCK_TAGS = frozenset({
 DROP_TAGS = ("script", "style", "noscript", "iframe", "object", "embed", "select", "button", "input", "textarea")
 HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 ATTACHMENT_EXT = re.compile(r"\.(pdf|docx?|xlsx?|rtf|wps|et|zip|rar|7z|ofd|pptx?|txt|csv)(\?|#|$)", re.I)
+TRS_ATTACHMENT = re.compile(r"(^|/)P0\d{10,}")
 SCRIPT_HREF = re.compile(r"""href\s*=\s*\\?["']([^"'\\]+)\\?["']""")
 SPACES = re.compile(r"[ \t\u3000\xa0\u2002\u2003\u2009\u200b\ufeff]+")
 MIN_BODY_CHARS = 120
@@ -154,9 +155,14 @@ def _attachments(base_url: str, tree: etree._Element, scopes: list[etree._Elemen
             href = (a.get("href") or "").strip()
             if href and ATTACHMENT_EXT.search(href):
                 urls.append(urljoin(base_url, href))
+    # Outside the body: file links labelled 附件 (in the link or the line around it) or named the TRS way.
     for a in tree.iter("a"):
         href = (a.get("href") or "").strip()
-        if href and ATTACHMENT_EXT.search(href) and "附件" in "".join(a.itertext()):
+        if not (href and ATTACHMENT_EXT.search(href)):
+            continue
+        parent = a.getparent()
+        label = "".join(parent.itertext()) if parent is not None else "".join(a.itertext())
+        if "附件" in label or TRS_ATTACHMENT.search(href):
             urls.append(urljoin(base_url, href))
     # Attachments some templates write only into script variables (var rel_appendix = '<a href=...>').
     for script in re.findall(r"<script[^>]*>(.*?)</script>", raw_html, re.S | re.I):

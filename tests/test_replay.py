@@ -32,8 +32,8 @@ def world(tmp_path: Path) -> Path:
     gbk.mkdir()
     (gbk / "index.html").write_text(PAGE, "utf-8")
     (gbk / "_replay.yaml").write_text(
-        "serve_encoding: gbk\nroutes:\n  '/hdr.html': {file: index.html, headers: {Content-Type: 'text/html; charset=GBK'}}\n",
-        "utf-8")
+        "serve_encoding: gbk\nroutes:\n"
+        "  '/hdr.html': {file: index.html, headers: {Content-Type: 'text/html; charset=GBK'}}\n", "utf-8")
     return tmp_path
 
 

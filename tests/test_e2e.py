@@ -1,0 +1,141 @@
+"""Crawl the whole bundled portal world through the replay server and check the exported corpus."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+import yaml
+from sqlite_utils import Database
+
+from crawler.replay import ReplayServer
+from tests.conftest import FIXTURES, ROOT
+
+EXPECTED = {p.stem: yaml.safe_load(p.read_text("utf-8")) for p in sorted((FIXTURES / "expected").glob("*.yaml"))}
+# Chrome as it appears on a line of its own (written here independently of pipelines/data/chrome.yaml).
+CHROME_LINE = re.compile(
+    r"ICP备\s*\d|公网安备\s*\d|网站标识码|版权所有|(主办|承办)单位\s*[:：]|扫一扫在手机|打印本页|关闭窗口|"
+    r"^(网站地图|联系我们)|^(当前位置|您的位置|分享到|上一篇|下一篇|责任编辑|浏览次数)\s*[:：]|^【?字号"
+)
+
+
+def govcrawl(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    clean_env = {k: v for k, v in os.environ.items() if k.lower() not in ("http_proxy", "https_proxy", "no_proxy")}
+    return subprocess.run([sys.executable, "-m", "crawler", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=600, env={**clean_env, **(env or {})})
+
+
+def counts(db_path: Path) -> dict[str, int]:
+    db = Database(db_path)
+    return {t: db[t].count for t in ("sites", "pages", "reports", "report_urls")}
+
+
+@pytest.fixture(scope="module")
+def crawl(replay: ReplayServer, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    db = tmp_path_factory.mktemp("e2e") / "corpus.db"
+    result = govcrawl("crawl", "--seeds", "seeds/demo.yaml", "--db", str(db), "--proxy", replay.url, "--delay", "0")
+    assert result.returncode == 0, result.stderr[-3000:]
+    exported = govcrawl("export", "--db", str(db), "--format", "jsonl")
+    records = [json.loads(line) for line in exported.stdout.splitlines()]
+    return {"db": db, "result": result, "records": records, "requests": list(replay.requests)}
+
+
+def record_for(records: list[dict], url: str) -> dict:
+    found = [r for r in records if url in r["urls"]]
+    assert len(found) == 1, f"{url}: {len(found)} records"
+    return found[0]
+
+
+def test_every_seed_has_an_expected_file() -> None:
+    seeds = yaml.safe_load((ROOT / "seeds" / "demo.yaml").read_text("utf-8"))["sites"]
+    assert sorted(s["id"] for s in seeds) == sorted(EXPECTED)
+
+
+@pytest.mark.parametrize("site_id", sorted(EXPECTED))
+def test_exactly_the_expected_reports(crawl: dict, site_id: str) -> None:
+    expected = EXPECTED[site_id]
+    records = [r for r in crawl["records"] if r["site_id"] == site_id]
+    found_urls = {u for r in records for u in r["urls"]}
+    want = {r["url"] for r in expected["reports"]}
+    assert found_urls == want, f"missing {want - found_urls}, unexpected {found_urls - want}"
+    for report in expected["reports"]:
+        record = record_for(crawl["records"], report["url"])
+        assert record["title"] == report["title"]
+        assert record["report_year"] == report["report_year"]
+        assert record["publish_date"] == str(report["publish_date"])
+        lines = record["body"].split("\n")
+        assert lines[0] == report["first_line"], report["url"]
+        assert lines[-1] == report["last_line"], report["url"]
+        assert set(report.get("flags") or []) <= set(record["flags"]), report["url"]
+        assert record["region"] and record["agency"] and record["sha256"]
+
+
+@pytest.mark.parametrize("site_id", sorted(EXPECTED))
+def test_no_distractor_becomes_a_record(crawl: dict, site_id: str) -> None:
+    urls = {u for r in crawl["records"] for u in r["urls"]}
+    for distractor in EXPECTED[site_id].get("distractors") or []:
+        assert distractor["url"] not in urls
+
+
+@pytest.mark.parametrize("site_id", sorted(EXPECTED))
+def test_robots_disallowed_paths_are_never_fetched(crawl: dict, site_id: str) -> None:
+    requested = {(host, unquote(target)) for _, host, target in crawl["requests"]}
+    disallowed = EXPECTED[site_id].get("disallowed") or []
+    assert disallowed, "each fixture site must carry a robots.txt trap"
+    for url in disallowed:
+        parts = urlsplit(url)
+        target = unquote(parts.path + (f"?{parts.query}" if parts.query else ""))
+        assert (parts.hostname, target) not in requested, url
+    hosts = {host for host, _ in requested}
+    assert urlsplit(disallowed[0]).hostname in hosts  # the site was crawled, so the check means something
+
+
+def test_no_chrome_line_in_any_body(crawl: dict) -> None:
+    for record in crawl["records"]:
+        for line in record["body"].split("\n"):
+            assert not CHROME_LINE.search(line), f"{record['url']}: {line!r}"
+
+
+def test_the_body_repeated_on_one_page_is_one_record(crawl: dict) -> None:
+    yongchang = [r for r in crawl["records"] if r["site_id"] == "yongchang" and r["report_year"] == 2014]
+    assert len(yongchang) == 1
+    body = yongchang[0]["body"]
+    first = body.split("\n")[0]
+    assert body.count(first) == 1
+    assert "repeat_removed" in yongchang[0]["flags"]
+
+
+def test_hijacked_copy_is_flagged_not_clean(crawl: dict) -> None:
+    spam = [r for r in crawl["records"] if "即时比分" in r["body"] or "即时比分" in (r["title"] or "")]
+    assert spam, "the fixture world carries a hijacked copy"
+    assert all("tampered" in r["flags"] for r in spam)
+
+
+def test_progress_lines_when_not_a_terminal(crawl: dict) -> None:
+    stderr = crawl["result"].stderr
+    assert re.search(r"progress: sites \d+/4 · pages fetched \d+ · reports found \d+ · errors \d+", stderr)
+    assert re.search(r"run \d+ finished: \d+ pages fetched, \d+ new reports", stderr)
+
+
+def test_recrawl_through_the_proxy_variable_adds_no_rows(crawl: dict, replay: ReplayServer) -> None:
+    before = counts(crawl["db"])
+    result = govcrawl("crawl", "--seeds", "seeds/demo.yaml", "--db", str(crawl["db"]), "--delay", "0",
+                      env={"http_proxy": replay.url})
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert counts(crawl["db"]) == before
+    assert re.search(r"finished: \d+ pages fetched, 0 new reports, [1-9]\d* seen again", result.stderr)
+    runs = list(Database(crawl["db"])["runs"].rows)
+    assert [r["status"] for r in runs] == ["finished", "finished"]
+
+
+def test_csv_export_matches_jsonl(crawl: dict, tmp_path: Path) -> None:
+    out = tmp_path / "reports.csv"
+    result = govcrawl("export", "--db", str(crawl["db"]), "--format", "csv", "-o", str(out))
+    assert result.returncode == 0
+    assert f"exported {len(crawl['records'])} reports" in result.stderr

@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from pipelines.extract import extract
+from tests.conftest import FIXTURES
+
+TRS_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8">
+<meta name="ArticleTitle" content="铁岭市2018年政府信息公开工作年度报告">
+<meta name="PubDate" content="2019-03-29 10:12"><meta name="ContentSource" content="铁岭市人民政府办公室">
+<title>铁岭市2018年政府信息公开工作年度报告_铁岭市人民政府</title>
+<script>var rel_appendix = '<a href="./P020190329512345678901.pdf">附件：统计表</a>';</script></head>
+<body><div class="nav"><a href="/">首页</a> <a href="/zwgk/">政务公开</a></div>
+<div class="TRS_Editor"><div class="Custom_UnionStyle">
+<p>　　根据《中华人民共和国政府信息公开条例》规定，现公布铁岭市人民政府2018年政府信息公开工作年度报告。</p>
+<p>一、概述</p><p>2018年，我市认真贯彻落实<span>政务公开</span>工作要点，<br>推进决策、执行、管理、服务、结果公开。</p>
+<div style="display:none">即时比分 华体会</div>
+<table class="MsoNormalTable"><tr><td><p>信息内容</p></td><td><p>本年新</p><p>制作数量</p></td></tr>
+<tr><td>规章</td><td>13</td></tr></table>
+<p><a href="./P020190329512345678902.xls">附件：2018年政府信息公开情况统计表.xls</a></p>
+</div></div>
+<div class="footer">版权所有：铁岭市人民政府 辽ICP备05023109号</div></body></html>"""
+
+
+def test_selector_body_keeps_paragraphs_rows_and_hidden_text_out() -> None:
+    result = extract(TRS_PAGE, "http://www.tieling.gov.cn/tieling/zwgk/zfxxgknb/201903/t20190329_1.html",
+                     ("div.TRS_UEDITOR", "div.TRS_Editor"))
+    texts = [p.text for p in result.paragraphs]
+    assert result.method == "selector:div.TRS_Editor"
+    assert texts[0] == "根据《中华人民共和国政府信息公开条例》规定，现公布铁岭市人民政府2018年政府信息公开工作年度报告。"
+    assert texts[1] == "一、概述"
+    assert texts[2] == "2018年，我市认真贯彻落实政务公开工作要点，"  # <br> breaks a line, inline <span> does not
+    assert texts[3] == "推进决策、执行、管理、服务、结果公开。"
+    assert texts[4:6] == ["信息内容\t本年新制作数量", "规章\t13"]
+    assert [p.row for p in result.paragraphs[4:6]] == [True, True]
+    assert not any("即时比分" in t or "ICP" in t or "首页" in t for t in texts)
+    assert result.paragraphs[-1].linked
+
+
+def test_meta_title_and_attachments_including_script_variables() -> None:
+    result = extract(TRS_PAGE, "http://www.tieling.gov.cn/tieling/zwgk/zfxxgknb/201903/t20190329_1.html",
+                     ("div.TRS_Editor",))
+    assert result.page_title == "铁岭市2018年政府信息公开工作年度报告"
+    assert result.meta["pubdate"] == "2019-03-29 10:12"
+    assert result.attachments == [
+        "http://www.tieling.gov.cn/tieling/zwgk/zfxxgknb/201903/P020190329512345678902.xls",
+        "http://www.tieling.gov.cn/tieling/zwgk/zfxxgknb/201903/P020190329512345678901.pdf",
+    ]
+
+
+def test_ucap_container_on_a_real_gov_cn_page() -> None:
+    html = (FIXTURES / "real" / "govcn_zhengce_content_5338761.fragment.html").read_text("utf-8")
+    result = extract(f"<html><body>{html}</body></html>", "http://www.gov.cn/zhengce/content/2018-11/09/c.htm",
+                     ("#UCAP-CONTENT",))
+    texts = [p.text for p in result.paragraphs]
+    assert result.method == "selector:#UCAP-CONTENT"
+    assert texts[2] == "国办函〔2018〕71号"
+    assert "各省、自治区、直辖市人民政府，国务院各部委、各直属机构：" in texts
+    assert not any("索 引 号" in t or "主题分类" in t for t in texts)  # the metadata table is outside the body
+
+
+def test_falls_back_to_trafilatura_without_a_container() -> None:
+    body = "".join(f"<p>第{i}段：本年度政府信息公开工作稳步推进，主动公开政府信息数量持续增长。</p>" for i in range(8))
+    page = f"<html><body><div class='main'><article>{body}</article></div></body></html>"
+    result = extract(page, "http://a.gov.cn/x.html", ("#zoom",))
+    assert result.method == "trafilatura"
+    assert result.paragraphs[0].text.startswith("第0段：本年度政府信息公开工作稳步推进")
+
+
+def test_broken_input_never_raises() -> None:
+    for page in ("", "   ", "<html", "<<<>>>", "\x00\x01", "<table><tr><td>孤立单元格"):
+        result = extract(page, "http://a.gov.cn/", ("#zoom",))
+        assert isinstance(result.paragraphs, list)

@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+from crawler import store
+from crawler.export import export
+from crawler.items import ReportPage
+
+BODY = ["一、总体情况", "2019年，铁岭政府信息公开工作稳步推进。", "二、主动公开政府信息情况"]
+
+
+def report(url: str, body: list[str] = BODY, site_id: str = "tieling", **extra: object) -> ReportPage:
+    item = ReportPage(site_id=site_id, site_name="铁岭市人民政府", region="辽宁省铁岭市", url=url, status=200,
+                      fetched_at="2026-11-21T08:00:00+00:00", page_sha256="ab" * 32, html="", template="generic",
+                      list_title="铁岭市2019年度政府信息公开工作报告", list_date="2020-03-31")
+    item.body, item.title, item.agency = list(body), "铁岭市2019年度政府信息公开工作报告", "铁岭市人民政府"
+    item.report_year, item.publish_date, item.kind = 2019, "2020-03-31", "annual_report"
+    item.attachments = ["http://www.tieling.gov.cn/P020200331.pdf"]
+    for key, value in extra.items():
+        setattr(item, key, value)
+    return item
+
+
+def test_same_report_twice_adds_no_rows(tmp_path: Path) -> None:
+    db = store.open_db(tmp_path / "c.db")
+    assert store.save_report(db, report("http://www.tieling.gov.cn/a/t1.html")) is True
+    assert store.save_report(db, report("http://www.tieling.gov.cn/a/t1.html")) is False
+    assert db["reports"].count == 1 and db["report_urls"].count == 1
+
+
+def test_same_text_at_two_urls_is_one_report_with_both_urls(tmp_path: Path) -> None:
+    db = store.open_db(tmp_path / "c.db")
+    store.save_report(db, report("http://www.tieling.gov.cn/tieling/zwgk/zfxxgknb/202003/t20200331_4105829.html"))
+    # the same text re-laid-out (spaces, full-width punctuation) on a provincial copy
+    relaid = [" 一、总体情况", "2019年， 铁岭政府信息公开工作稳步推进。", "二、主动公开政府信息情况"]
+    store.save_report(db, report("http://www.ln.gov.cn/zfxxgk/t1.html", site_id="ln", body=relaid))
+    [record] = list(store.export_records(db))
+    assert record["url"] == "http://www.ln.gov.cn/zfxxgk/t1.html"  # canonical: the shortest URL
+    assert set(record["urls"]) == {"http://www.ln.gov.cn/zfxxgk/t1.html",
+                                   "http://www.tieling.gov.cn/tieling/zwgk/zfxxgknb/202003/t20200331_4105829.html"}
+    assert record["site_id"] == "ln"
+
+
+def test_jsonl_export_contract(tmp_path: Path) -> None:
+    db = store.open_db(tmp_path / "c.db")
+    store.save_report(db, report("http://www.tieling.gov.cn/a/t1.html", flags=["tampered"]))
+    out = io.StringIO()
+    assert export(db, "jsonl", out) == 1
+    record = json.loads(out.getvalue())
+    assert list(record) == list(store.EXPORT_FIELDS)
+    assert record["body"] == "\n".join(BODY)
+    assert record["report_year"] == 2019 and record["publish_date"] == "2020-03-31"
+    assert record["attachments"] == ["http://www.tieling.gov.cn/P020200331.pdf"]
+    assert record["flags"] == ["tampered"] and record["tables"] is None
+    assert record["urls"] == ["http://www.tieling.gov.cn/a/t1.html"]
+    assert len(record["sha256"]) == 64 and record["fetched_at"] == "2026-11-21T08:00:00+00:00"
+
+
+def test_csv_export_keeps_line_breaks_and_lists(tmp_path: Path) -> None:
+    db = store.open_db(tmp_path / "c.db")
+    store.save_report(db, report("http://www.tieling.gov.cn/a/t1.html"))
+    out = io.StringIO()
+    export(db, "csv", out)
+    [row] = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert row["body"].split("\n") == BODY
+    assert json.loads(row["urls"]) == ["http://www.tieling.gov.cn/a/t1.html"]
+
+
+def test_full_text_search_finds_chinese_words(tmp_path: Path) -> None:
+    db = store.open_db(tmp_path / "c.db")
+    store.save_report(db, report("http://www.tieling.gov.cn/a/t1.html"))
+    store.save_report(db, report("http://www.tieling.gov.cn/a/t2.html", body=["完全不同的正文内容。"]))
+    hits = [r["url"] for r in db["reports"].search("稳步推进")]
+    assert hits == ["http://www.tieling.gov.cn/a/t1.html"]
+
+
+def test_reopening_keeps_data(tmp_path: Path) -> None:
+    path = tmp_path / "c.db"
+    store.save_report(store.open_db(path), report("http://www.tieling.gov.cn/a/t1.html"))
+    assert store.open_db(path)["reports"].count == 1
