@@ -72,6 +72,11 @@ class SavedHost:
             routes={unquote(key): route for key, route in routes.items()},
         )
 
+    def _prefix_route(self, key: str) -> dict:
+        """The longest route ending in ``*`` whose prefix starts ``key`` (a server answering any sub-path)."""
+        matches = [k for k in self.routes if k.endswith("*") and key.startswith(k[:-1])]
+        return self.routes[max(matches, key=len)] if matches else {}
+
     def _file_for(self, path: str) -> Path | None:
         rel = PurePosixPath(unquote(path))
         parts = [p for p in rel.parts if p not in ("/", "")]
@@ -96,7 +101,7 @@ class SavedHost:
     def reply(self, target: str) -> Reply:
         parts = urlsplit(target)
         key = unquote(parts.path + (f"?{parts.query}" if parts.query else ""))
-        route = self.routes.get(key, {})
+        route = self.routes.get(key) or self._prefix_route(key)
         status = int(route.get("status", 200))
         path_for_file = parts.path if not parts.query else None
         if "file" in route:

@@ -69,3 +69,11 @@ def test_broken_input_never_raises() -> None:
     for page in ("", "   ", "<html", "<<<>>>", "\x00\x01", "<table><tr><td>孤立单元格"):
         result = extract(page, "http://a.gov.cn/", ("#zoom",))
         assert isinstance(result.paragraphs, list)
+
+
+def test_attachment_labelled_beside_the_link_below_the_body() -> None:
+    page = ('<html><body><div id="zoom"><p>' + "正文内容。" * 40 + '</p></div>'
+            '<p class="fj">附件：<a href="./P020200331555512345678.pdf">铁岭市2019年度政府信息公开工作报告.pdf</a></p>'
+            '<div class="foot"><a href="/files/site-guide.pdf">网站使用说明</a></div></body></html>')
+    result = extract(page, "http://www.tieling.gov.cn/tieling/zwgk/zfxxgknb/202003/t1.html", ("#zoom",))
+    assert result.attachments == ["http://www.tieling.gov.cn/tieling/zwgk/zfxxgknb/202003/P020200331555512345678.pdf"]

@@ -27,7 +27,8 @@ def world(tmp_path: Path) -> Path:
         "  '/search?q=年报': {body: '<p>检索</p>', headers: {Content-Type: 'text/html; charset=utf-8'}}\n"
         "  '/old/': {status: 302, headers: {Location: /col/col1/index.html}}\n"
         "  '/broken.html': {status: 500}\n"
-        "  '/slow.html': {delay: 0.25, file: index.html}\n", "utf-8")
+        "  '/slow.html': {delay: 0.25, file: index.html}\n"
+        "  '/trap/*': {file: col/col1/index.html}\n", "utf-8")
     gbk = tmp_path / "www.gbk.gov.cn"
     gbk.mkdir()
     (gbk / "index.html").write_text(PAGE, "utf-8")
@@ -72,6 +73,12 @@ def test_query_string_routes_plain_or_percent_encoded(server: ReplayServer) -> N
     encoded = get(server, "http://www.example.gov.cn/search?q=%E5%B9%B4%E6%8A%A5")
     assert encoded.status == 200 and "检索".encode() in encoded.read()
     assert get(server, "http://www.example.gov.cn/col/col1/index.html?uid=7&pageNum=9").status == 404
+
+
+def test_prefix_route_answers_any_sub_path(server: ReplayServer) -> None:
+    deep = get(server, "http://www.example.gov.cn/trap/sub/sub/sub/index.html?day=2020-01-02")
+    assert deep.status == 200 and "第一页".encode() in deep.read()
+    assert get(server, "http://www.example.gov.cn/trapdoor.html").status == 404
 
 
 def test_redirect_error_and_delay(server: ReplayServer, world: Path) -> None:
