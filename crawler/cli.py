@@ -37,7 +37,8 @@ def _run(seeds: list[Seed], db: str, seeds_file: str, proxy: str | None, delay: 
          log_level: str | None) -> None:
     from crawler.crawl import run_crawl
 
-    level = log_level or ("WARNING" if sys.stderr.isatty() else "INFO")
+    # On a terminal the status line and the errors table tell of failed fetches; keep the log to real trouble.
+    level = log_level or ("ERROR" if sys.stderr.isatty() else "INFO")
     summary = run_crawl(seeds, db, seeds_file=seeds_file, proxy=proxy, delay=delay, log_level=level)
     click.echo(summary.line(), err=True)
     if summary.status not in ("finished",):
@@ -60,7 +61,7 @@ delay_option = click.option(
 )
 log_option = click.option(
     "--log-level", type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]),
-    help="Scrapy log level (default: WARNING on a terminal, INFO otherwise).",
+    help="Scrapy log level (default: ERROR on a terminal, INFO otherwise).",
 )
 
 

@@ -35,11 +35,12 @@ def crawl_settings(db_path: str | Path, run_id: int | None, proxy: str | None, d
                    log_level: str) -> Settings:
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
-    overrides: dict[str, object] = {"GOVCRAWL_DB": str(db_path), "GOVCRAWL_RUN_ID": run_id, "LOG_LEVEL": log_level}
+    overrides: dict[str, object] = {"GOVCRAWL_DB": str(db_path), "GOVCRAWL_RUN_ID": run_id, "LOG_LEVEL": log_level,
+                                    "LOG_INSTALL_ROOT_HANDLER": True}
     if proxy:
         overrides["GOVCRAWL_PROXY"] = proxy
     if delay is not None:
-        overrides.update(DOWNLOAD_DELAY=delay, AUTOTHROTTLE_START_DELAY=delay, RANDOMIZE_DOWNLOAD_DELAY=delay > 0)
+        overrides.update(DOWNLOAD_DELAY=delay, AUTOTHROTTLE_START_DELAY=delay)
     settings.setdict(overrides, priority="cmdline")
     return settings
 
@@ -52,7 +53,7 @@ def run_crawl(seeds: list[Seed], db_path: str | Path, *, seeds_file: str = "", p
     run_id = store.start_run(db, seeds_file, [s.id for s in seeds])
     db.close()
     settings = crawl_settings(db_path, run_id, proxy, delay, log_level)
-    process = CrawlerProcess(settings, install_root_handler=True)
+    process = CrawlerProcess(settings)
     groups: dict[str, list[Seed]] = defaultdict(list)
     for seed in seeds:
         groups[spider_for(seed.template)].append(seed)

@@ -37,6 +37,12 @@ class Board:
                 f"reports found {self.reports} · errors {self.errors}")
 
 
+def _clear_status_line(record: logging.LogRecord) -> bool:
+    """Log filter on a terminal: wipe the status line so a log message starts on a clean line."""
+    sys.stderr.write("\r\033[K")
+    return True
+
+
 class Progress:
     board: ClassVar[Board] = Board()
 
@@ -49,6 +55,9 @@ class Progress:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         ext = cls(crawler, sys.stderr.isatty())
+        if ext.interactive:
+            for handler in logging.getLogger().handlers:
+                handler.addFilter(_clear_status_line)
         for handler, signal in (
             (ext.opened, scrapy_signals.spider_opened), (ext.closed, scrapy_signals.spider_closed),
             (ext.page, scrapy_signals.response_received), (ext.report, scrapy_signals.item_scraped),

@@ -63,13 +63,19 @@ def anchors(response: TextResponse, scope: str = "body") -> Iterator[Anchor]:
 
 
 def site_step(method: Callable[..., Any]) -> Callable[..., Any]:
-    """Mark a callback or errback as the end of one request of a site (for per-site progress)."""
+    """Mark a callback or errback as the end of one request of a site (for per-site progress).
+
+    The request counts as settled only after the callback's output has been consumed, so the requests it
+    yields are scheduled (and counted) before the site can look finished.
+    """
 
     @wraps(method)
-    def wrapper(self: GovSpider, response_or_failure: Any, *args: Any, **kwargs: Any) -> Any:
+    def wrapper(self: GovSpider, response_or_failure: Any, *args: Any, **kwargs: Any) -> Iterator[Any]:
         request = getattr(response_or_failure, "request", None)
-        self.settle(request.meta.get("site_id") if request is not None else None)
-        return method(self, response_or_failure, *args, **kwargs)
+        try:
+            yield from method(self, response_or_failure, *args, **kwargs) or ()
+        finally:
+            self.settle(request.meta.get("site_id") if request is not None else None)
 
     return wrapper
 
@@ -107,7 +113,6 @@ class GovSpider(scrapy.Spider):
         return seed.template == cls.name
 
     def _setup_signals(self) -> None:
-        self.crawler.signals.connect(self._on_scheduled, scrapy.signals.request_scheduled)
         self.crawler.signals.connect(self._on_dropped, scrapy.signals.request_dropped)
 
     @classmethod
@@ -117,10 +122,9 @@ class GovSpider(scrapy.Spider):
         return spider
 
     # -- per-site bookkeeping -------------------------------------------------------------------
-    def _on_scheduled(self, request: scrapy.Request, spider: scrapy.Spider) -> None:
-        if site_id := request.meta.get("site_id"):
-            self.outstanding[site_id] += 1
-
+    # A request counts as outstanding from its creation in site_request() until its callback or errback
+    # has run (site_step) or the scheduler dropped it as a duplicate. Counting at creation, not at the
+    # request_scheduled signal, matters: Scrapy may schedule a callback's requests after the callback ends.
     def _on_dropped(self, request: scrapy.Request, spider: scrapy.Spider) -> None:
         self.settle(request.meta.get("site_id"))
 
@@ -156,6 +160,7 @@ class GovSpider(scrapy.Spider):
                 self.requested[seed.id] += 1
             return None
         self.requested[seed.id] += 1
+        self.outstanding[seed.id] += 1
         return scrapy.Request(url, callback=callback, errback=self.on_error,
                               meta={"site_id": seed.id, "hops": hops, **meta})
 
