@@ -11,8 +11,8 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from crawler import store
+from crawler.browser import launch_options
 from crawler.seeds import Seed
-from spiders import spider_for
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +39,7 @@ def crawl_settings(db_path: str | Path, run_id: int | None, proxy: str | None, d
                                     "LOG_INSTALL_ROOT_HANDLER": True}
     if proxy:
         overrides["GOVCRAWL_PROXY"] = proxy
+        overrides["PLAYWRIGHT_LAUNCH_OPTIONS"] = launch_options(proxy)
     if delay is not None:
         overrides.update(DOWNLOAD_DELAY=delay, AUTOTHROTTLE_START_DELAY=delay)
     settings.setdict(overrides, priority="cmdline")
@@ -56,7 +57,7 @@ def run_crawl(seeds: list[Seed], db_path: str | Path, *, seeds_file: str = "", p
     process = CrawlerProcess(settings)
     groups: dict[str, list[Seed]] = defaultdict(list)
     for seed in seeds:
-        groups[spider_for(seed.template)].append(seed)
+        groups[seed.template].append(seed)
     crawlers = []
     for spider_name, group in groups.items():
         crawler = process.create_crawler(spider_name)

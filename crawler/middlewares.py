@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Self
 
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
+
 if TYPE_CHECKING:
     from scrapy import Request
     from scrapy.crawler import Crawler
+    from scrapy.robotstxt import RobotParser
 
 
 class ExplicitProxyMiddleware:
@@ -26,3 +29,30 @@ class ExplicitProxyMiddleware:
     def process_request(self, request: Request) -> None:
         if self.proxy and "proxy" not in request.meta:
             request.meta["proxy"] = self.proxy
+
+
+class PoliteRobotsTxtMiddleware(RobotsTxtMiddleware):
+    """Scrapy's robots.txt middleware, plus the ``Crawl-delay`` it parses but never applies (scrapy/scrapy#892).
+
+    The delay becomes the host's download-slot delay (without jitter, as it is a minimum), capped by
+    ``GOVCRAWL_MAX_CRAWL_DELAY``, and AutoThrottle is told not to lower it.
+    """
+
+    def process_request_2(self, rp: RobotParser | None, request: Request) -> None:
+        super().process_request_2(rp, request)  # raises IgnoreRequest for a disallowed URL
+        if rp is None:
+            return
+        agent = self._robotstxt_useragent or request.headers.get(b"User-Agent", self._default_useragent)
+        delay = rp.crawl_delay(agent or "")
+        if not delay:
+            return
+        delay = min(float(delay), self.crawler.settings.getfloat("GOVCRAWL_MAX_CRAWL_DELAY"))
+        request.meta["autothrottle_dont_adjust_delay"] = True
+        downloader = self.crawler.engine.downloader
+        key = downloader.get_slot_key(request)
+        slot_settings = downloader.per_slot_settings.setdefault(key, {})
+        if slot_settings.get("delay", 0) < delay:
+            slot_settings.update(delay=delay, jitter=0.0)
+            self.crawler.stats.set_value(f"govcrawl/crawl_delay/{key}", delay)
+        if (slot := downloader.slots.get(key)) is not None and slot.delay < delay:
+            slot.delay, slot.jitter = delay, 0.0

@@ -1,5 +1,7 @@
 """Scrapy settings for govcrawl; the CLI overrides a few of them per run."""
 
+from crawler.browser import environment_proxy, launch_options
+
 BOT_NAME = "govcrawl"
 SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
@@ -27,11 +29,17 @@ DEPTH_PRIORITY = 0
 GOVCRAWL_MAX_HOPS = 3  # home → 政务公开 → 信息公开目录 → annual-report column
 GOVCRAWL_SITE_PAGE_BUDGET = 400
 GOVCRAWL_MAX_LIST_PAGES = 60
+GOVCRAWL_MAX_PATH_DEPTH = 12  # path segments; deeper URLs are a relative-link trap
+GOVCRAWL_MAX_QUERY_VARIANTS = 40  # distinct query strings on one path (sort orders, filters, calendars)
 # Explicit proxy for every fetch (the CLI's --proxy); http_proxy/https_proxy are honoured without it.
 GOVCRAWL_PROXY = None
 GOVCRAWL_DB = "data/govcrawl.db"
 
+GOVCRAWL_MAX_CRAWL_DELAY = 30.0  # seconds; a robots.txt asking for more gets this
+
 DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.PoliteRobotsTxtMiddleware": 100,
     "crawler.middlewares.ExplicitProxyMiddleware": 740,
 }
 
@@ -46,6 +54,19 @@ ITEM_PIPELINES = {
 EXTENSIONS = {
     "crawler.progress.Progress": 500,
 }
+
+# Lists built by JavaScript are rendered by headless Chromium, only for requests with meta "playwright".
+DOWNLOAD_HANDLERS = {
+    "http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+    "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+}
+PLAYWRIGHT_BROWSER_TYPE = "chromium"
+PLAYWRIGHT_LAUNCH_OPTIONS = launch_options(environment_proxy())
+# Memory grows with open pages and contexts (scrapy-plugins/scrapy-playwright#240): keep both few.
+PLAYWRIGHT_MAX_CONTEXTS = 1
+PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 2
+PLAYWRIGHT_ABORT_REQUEST = "crawler.browser.abort_request"
+PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000
 
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"

@@ -6,3 +6,5 @@ fetch_failed = object()
 site_finished = object()
 # trap_stopped(site_id: str, url: str, guard: str): a trap guard refused a request.
 trap_stopped = object()
+# template_chosen(site_id: str, template: str, reasons: list[str]): `auto` took a site for this CMS family.
+template_chosen = object()

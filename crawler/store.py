@@ -45,38 +45,38 @@ def open_db(path: str | Path) -> Database:
     return db
 
 
+# Table → (columns, primary key). A column added here is added to existing databases on open.
+SCHEMA: dict[str, tuple[dict[str, type], str | tuple[str, ...]]] = {
+    "sites": ({"id": str, "name": str, "region": str, "url": str, "template": str, "report_column": str,
+               "allowed_domains": str, "updated_at": str, "detected_template": str, "detected_reasons": str,
+               "detected_at": str}, "id"),
+    "runs": ({"id": int, "started_at": str, "finished_at": str, "seeds_file": str, "sites": str, "status": str,
+              "pages": int, "reports_new": int, "reports_seen": int, "errors": int}, "id"),
+    "pages": ({"url": str, "site_id": str, "status": int, "fetched_at": str, "sha256": str, "content_type": str,
+               "length": int, "run_id": int}, "url"),
+    "reports": ({"id": str, "url": str, "site_id": str, "title": str, "body": str, "region": str, "agency": str,
+                 "report_year": int, "publish_date": str, "attachments": str, "tables": str, "flags": str,
+                 "evidence": str, "sha256": str, "fetched_at": str, "kind": str, "template": str,
+                 "extracted_by": str, "first_seen": str, "last_seen": str}, "id"),
+    "report_urls": ({"report_id": str, "url": str, "site_id": str, "fetched_at": str, "page_sha256": str,
+                     "list_title": str, "list_date": str, "referer": str, "first_seen": str, "last_seen": str},
+                    ("report_id", "url")),
+    "errors": ({"id": int, "run_id": int, "site_id": str, "url": str, "reason": str, "at": str}, "id"),
+}
+
+
 def ensure_schema(db: Database) -> None:
-    db["sites"].create(
-        {"id": str, "name": str, "region": str, "url": str, "template": str, "report_column": str,
-         "allowed_domains": str, "updated_at": str},
-        pk="id", if_not_exists=True,
-    )
-    db["runs"].create(
-        {"id": int, "started_at": str, "finished_at": str, "seeds_file": str, "sites": str, "status": str,
-         "pages": int, "reports_new": int, "reports_seen": int, "errors": int},
-        pk="id", if_not_exists=True,
-    )
-    db["pages"].create(
-        {"url": str, "site_id": str, "status": int, "fetched_at": str, "sha256": str, "content_type": str,
-         "length": int, "run_id": int},
-        pk="url", if_not_exists=True,
-    )
-    db["reports"].create(
-        {"id": str, "url": str, "site_id": str, "title": str, "body": str, "region": str, "agency": str,
-         "report_year": int, "publish_date": str, "attachments": str, "tables": str, "flags": str,
-         "evidence": str, "sha256": str, "fetched_at": str, "kind": str, "template": str, "extracted_by": str,
-         "first_seen": str, "last_seen": str},
-        pk="id", if_not_exists=True,
-    )
-    db["report_urls"].create(
-        {"report_id": str, "url": str, "site_id": str, "fetched_at": str, "page_sha256": str,
-         "list_title": str, "list_date": str, "referer": str, "first_seen": str, "last_seen": str},
-        pk=("report_id", "url"), if_not_exists=True, foreign_keys=[("report_id", "reports", "id")],
-    )
-    db["errors"].create(
-        {"id": int, "run_id": int, "site_id": str, "url": str, "reason": str, "at": str},
-        pk="id", if_not_exists=True,
-    )
+    """Create missing tables, add missing columns (older corpora upgrade in place), indexes and FTS."""
+    for name, (columns, pk) in SCHEMA.items():
+        table = db[name]
+        if not table.exists():
+            foreign_keys = [("report_id", "reports", "id")] if name == "report_urls" else None
+            table.create(columns, pk=pk, foreign_keys=foreign_keys)
+            continue
+        existing = table.columns_dict
+        for column, kind in columns.items():
+            if column not in existing:
+                table.add_column(column, kind)
     db["pages"].create_index(["site_id"], if_not_exists=True)
     db["report_urls"].create_index(["url"], if_not_exists=True)
     db["reports"].create_index(["site_id", "report_year"], if_not_exists=True)
@@ -88,6 +88,12 @@ def ensure_schema(db: Database) -> None:
 def save_sites(db: Database, seeds: list[Seed]) -> None:
     rows = [{**s.as_row(), "allowed_domains": json.dumps(list(s.domains)), "updated_at": now()} for s in seeds]
     db["sites"].upsert_all(rows, pk="id")
+
+
+def save_detected_template(db: Database, site_id: str, template: str, reasons: list[str]) -> None:
+    """What ``template: auto`` took a site for, and why."""
+    db["sites"].update(site_id, {"detected_template": template, "detected_at": now(),
+                                 "detected_reasons": json.dumps(reasons, ensure_ascii=False)})
 
 
 def start_run(db: Database, seeds_file: str, site_ids: list[str]) -> int:

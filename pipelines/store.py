@@ -30,6 +30,7 @@ class StorePipeline:
         pipeline = cls(crawler)
         crawler.signals.connect(pipeline.page_fetched, scrapy_signals.response_received)
         crawler.signals.connect(pipeline.fetch_failed, signals.fetch_failed)
+        crawler.signals.connect(pipeline.template_chosen, signals.template_chosen)
         return pipeline
 
     def open_spider(self) -> None:
@@ -56,6 +57,10 @@ class StorePipeline:
     def fetch_failed(self, site_id: str | None, url: str, reason: str) -> None:
         if self.db is not None:
             store.save_error(self.db, self.run_id, site_id, url, reason)
+
+    def template_chosen(self, site_id: str, template: str, reasons: list[str]) -> None:
+        if self.db is not None:
+            store.save_detected_template(self.db, site_id, template, reasons)
 
     def process_item(self, item: ReportPage) -> ReportPage:
         assert self.db is not None

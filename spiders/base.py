@@ -1,7 +1,10 @@
-"""Shared machinery of every govcrawl spider: seeds → requests, scope, bounds, link reading, pagination.
+"""Shared machinery of every govcrawl spider, and the ``Template`` that each CMS family specialises.
 
-A family spider (one CMS family each) subclasses ``GovSpider`` and decides which links on a page lead to
-the annual-report column, to more list pages, and to reports. It knows nothing about cleaning text.
+The walk is the same for every family: seed home page → sections (政务公开/信息公开) → the annual-report
+column → its list pages → report pages. What differs is how a family writes its list pages (static links, XML
+in a script, a JSON API, a list built by JavaScript) and where it puts the report body: that is a family's
+``Template`` (a page object in the web-poet sense), kept in the family's own module with its thin spider.
+Spiders know nothing about cleaning text: they yield the raw page and the evidence they saw.
 """
 
 from __future__ import annotations
@@ -15,12 +18,12 @@ from datetime import UTC, datetime
 from functools import cache, wraps
 from importlib import resources
 from typing import Any, ClassVar
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import parse_qsl, urljoin, urlsplit
 
 import scrapy
 import yaml
 from scrapy.exceptions import IgnoreRequest
-from scrapy.http import Response, TextResponse
+from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
@@ -31,8 +34,15 @@ from crawler.items import ReportPage
 from crawler.seeds import Seed, load_seeds
 
 SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "#", "data:")
-NON_PAGE_EXT = re.compile(r"\.(jpe?g|png|gif|bmp|css|js|ico|svg|swf|mp4|flv|zip|rar|exe)$", re.I)
+NON_PAGE_EXT = re.compile(r"\.(jpe?g|png|gif|bmp|css|js|ico|svg|swf|mp4|flv|zip|rar|exe|pdf|docx?|xlsx?|rtf)$", re.I)
 SPACE = re.compile(r"\s+")
+CALENDAR_QUERY = re.compile(r"(^|&)(date|day|riqi|rq|cal|calendar|ymd)=\d{4}-?\d{1,2}-?\d{1,2}", re.I)
+# The body containers of the CMS families that portals run on, most specific first: the fallback of a
+# family without a container of its own, and of the generic walk.
+GENERIC_BODY_SELECTORS = (
+    "div.TRS_UEDITOR", "div.TRS_Editor", "#zoom", "#UCAP-CONTENT", "ucapcontent", "div.xxgk_content",
+    "div.article-content", "div.article_content", "div.content", "#content",
+)
 
 
 @cache
@@ -62,11 +72,16 @@ def anchors(response: TextResponse, scope: str = "body") -> Iterator[Anchor]:
         yield Anchor(response.urljoin(href), best, parse_date(row_text.replace(text, " ")) if row_text else None)
 
 
+def html_fragment(base_url: str, markup: str) -> HtmlResponse:
+    """A response over a fragment of list markup (from XML records or a JSON API), for ``anchors``."""
+    return HtmlResponse(url=base_url, body=f"<html><body>{markup}</body></html>".encode(), encoding="utf-8")
+
+
 def site_step(method: Callable[..., Any]) -> Callable[..., Any]:
     """Mark a callback or errback as the end of one request of a site (for per-site progress).
 
     The request counts as settled only after the callback's output has been consumed, so the requests it
-    yields are scheduled (and counted) before the site can look finished.
+    yields are created (and counted) before the site can look finished.
     """
 
     @wraps(method)
@@ -80,15 +95,35 @@ def site_step(method: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+class Template:
+    """How one CMS family writes its pages. The defaults are the generic walk, for any portal."""
+
+    name: ClassVar[str] = "generic"
+    body_selectors: ClassVar[tuple[str, ...]] = GENERIC_BODY_SELECTORS
+
+    def fingerprint(self, response: TextResponse) -> list[str]:
+        """Why ``response`` looks like a page of this family (empty: it does not)."""
+        return []
+
+    def list_entries(self, response: TextResponse) -> list[Anchor]:
+        """The entries of one list page of the column."""
+        return list(anchors(response))
+
+    def list_requests(self, spider: GovSpider, response: TextResponse) -> Iterator[scrapy.Request]:
+        """Requests for the column's further list pages, as seen from this one."""
+        for url in spider.pagination_urls(response):
+            if request := spider.list_page_request(response, url):
+                yield request
+
+    def wants_browser(self, response: TextResponse, entries: list[Anchor]) -> bool:
+        """Whether the column page must be rendered by a browser to show its list."""
+        return False
+
+
 class GovSpider(scrapy.Spider):
-    """Base of all family spiders; ``name`` is the template name seeds use.
+    """Base of all family spiders; ``name`` is the template name seeds use, ``template`` its page object."""
 
-    A family spider defines ``parse_listing`` (home and section pages, on the way to the column) and
-    ``parse_column`` (the annual-report column and its further pages), both decorated with ``site_step``.
-    """
-
-    # CSS selectors of the report body for this family, tried in order by the extract pipeline.
-    body_selectors: ClassVar[tuple[str, ...]] = ()
+    template: ClassVar[Template] = Template()
 
     def __init__(self, seeds: str | None = None, site: str | None = None,
                  seed_list: Iterable[Seed] | None = None, **kwargs: Any) -> None:
@@ -107,19 +142,21 @@ class GovSpider(scrapy.Spider):
         self.requested: Counter[str] = Counter()
         self.list_pages: Counter[str] = Counter()
         self.outstanding: Counter[str] = Counter()
+        self.query_variants: dict[tuple[str, str], set[str]] = {}
+        self.rendered: set[str] = set()
 
     @classmethod
     def handles(cls, seed: Seed) -> bool:
         return seed.template == cls.name
 
-    def _setup_signals(self) -> None:
-        self.crawler.signals.connect(self._on_dropped, scrapy.signals.request_dropped)
-
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> GovSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider._setup_signals()
+        crawler.signals.connect(spider._on_dropped, scrapy.signals.request_dropped)
         return spider
+
+    def template_for(self, site_id: str) -> Template:
+        return self.template
 
     # -- per-site bookkeeping -------------------------------------------------------------------
     # A request counts as outstanding from its creation in site_request() until its callback or errback
@@ -137,6 +174,8 @@ class GovSpider(scrapy.Spider):
 
     def _stop(self, site_id: str, url: str, guard: str) -> None:
         self.crawler.stats.inc_value(f"govcrawl/trap/{guard}")
+        self.crawler.stats.inc_value(f"govcrawl/trap/{guard}/{site_id}")
+        self.logger.info("site %s: %s guard stopped %s", site_id, guard, url)
         self.crawler.signals.send_catch_log(signals.trap_stopped, site_id=site_id, url=url, guard=guard)
 
     # -- requests -------------------------------------------------------------------------------
@@ -147,21 +186,44 @@ class GovSpider(scrapy.Spider):
             return False
         return any(host == d or host.endswith("." + d) for d in seed.domains)
 
+    def trap(self, seed: Seed, url: str) -> str | None:
+        """The trap guard a URL trips, if any: calendars, query-string explosions, ever-deeper paths."""
+        parts = urlsplit(url)
+        segments = [s for s in parts.path.split("/") if s]
+        if len(segments) > self.settings.getint("GOVCRAWL_MAX_PATH_DEPTH"):
+            return "deep_path"
+        if any(count >= 3 for count in Counter(segments).values()):
+            return "deep_path"  # /news/more/more/more/: a relative link on a server that answers any path
+        if parts.query:
+            if CALENDAR_QUERY.search(parts.query):
+                return "calendar"
+            variants = self.query_variants.setdefault((seed.id, parts.path), set())
+            query = "&".join(sorted(f"{k}={v}" for k, v in parse_qsl(parts.query, keep_blank_values=True)))
+            if query not in variants and len(variants) >= self.settings.getint("GOVCRAWL_MAX_QUERY_VARIANTS"):
+                return "query_explosion"
+            variants.add(query)
+        return None
+
     def site_request(self, seed: Seed, url: str, callback: Callable[..., Any], *, hops: int,
-                     **meta: Any) -> scrapy.Request | None:
+                     dont_filter: bool = False, method: str = "GET", body: str | None = None,
+                     headers: dict[str, str] | None = None, **meta: Any) -> scrapy.Request | None:
         """A request of ``seed``'s crawl, or None when it leaves the site or breaks a bound."""
         if not self.in_scope(seed, url):
+            return None
+        if guard := self.trap(seed, url):
+            self._stop(seed.id, url, guard)
             return None
         budget = self.settings.getint("GOVCRAWL_SITE_PAGE_BUDGET")
         if self.requested[seed.id] >= budget:
             if self.requested[seed.id] == budget:
                 self.logger.warning("site %s: page budget of %d reached; stopping its crawl", seed.id, budget)
-                self._stop(seed.id, url, "page_budget")
                 self.requested[seed.id] += 1
+            self._stop(seed.id, url, "page_budget")
             return None
         self.requested[seed.id] += 1
         self.outstanding[seed.id] += 1
-        return scrapy.Request(url, callback=callback, errback=self.on_error,
+        return scrapy.Request(url, callback=callback, errback=self.on_error, method=method, body=body,
+                              headers=headers, dont_filter=dont_filter,
                               meta={"site_id": seed.id, "hops": hops, **meta})
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
@@ -193,23 +255,129 @@ class GovSpider(scrapy.Spider):
         self.logger.warning("site %s: %s failed: %s", site_id, request.url, reason)
         self.crawler.signals.send_catch_log(signals.fetch_failed, site_id=site_id, url=request.url, reason=reason)
 
-    # -- shared pieces of a walk ---------------------------------------------------------------
+    # -- the walk -------------------------------------------------------------------------------
+    def link_role(self, anchor: Anchor) -> str | None:
+        rules = navigation_rules()
+        path = urlsplit(anchor.url).path
+        if self.is_report_link(anchor):
+            return "report"
+        if rules["column_text"].match(anchor.text) or rules["column_url"].search(path):
+            return "column"
+        if rules["hub_text"].match(anchor.text) or rules["hub_url"].search(path):
+            return "hub"
+        return None
+
+    @site_step
+    def parse_listing(self, response: Response) -> Iterator[Any]:
+        """Home and section pages: reports linked here, the column, and sections that lead to it."""
+        if not isinstance(response, TextResponse):
+            return
+        self.observe(response)
+        hops = response.meta["hops"]
+        seed = self.seed_of(response)
+        for anchor in anchors(response):
+            role = self.link_role(anchor)
+            if role == "report":
+                request = self.report_request(response, anchor)
+            elif role == "column":
+                request = self.site_request(seed, anchor.url, self.parse_column, hops=hops + 1)
+            elif role == "hub" and hops + 1 < self.settings.getint("GOVCRAWL_MAX_HOPS"):
+                request = self.site_request(seed, anchor.url, self.parse_listing, hops=hops + 1)
+            else:
+                continue
+            if request is not None:
+                yield request
+
+    def observe(self, response: TextResponse) -> None:
+        """Hook for spiders that learn about a site from its pages (``auto`` fingerprints them)."""
+
+    @site_step
+    def parse_column(self, response: Response) -> Iterator[Any]:
+        """A list page of the annual-report column (HTML, or XML/JSON from a family's list API)."""
+        if not isinstance(response, TextResponse):
+            return
+        self.observe(response)
+        seed = self.seed_of(response)
+        template = self.template_for(seed.id)
+        entries = template.list_entries(response)
+        if template.wants_browser(response, entries) and response.url not in self.rendered:
+            if request := self.browser_request(response):
+                yield request
+            return
+        year_folder = navigation_rules()["year_folder_text"]
+        column_path = urlsplit(response.url).path.rsplit("/", 1)[0] + "/"
+        for anchor in entries:
+            if self.is_report_link(anchor):
+                request = self.report_request(response, anchor)
+            elif year_folder.match(anchor.text) and urlsplit(anchor.url).path.startswith(column_path):
+                request = self.site_request(seed, anchor.url, self.parse_column, hops=response.meta["hops"] + 1)
+            else:
+                continue
+            if request is not None:
+                yield request
+        yield from template.list_requests(self, response)
+
+    def browser_request(self, response: Response) -> scrapy.Request | None:
+        """The column page again, rendered by headless Chromium (scrapy-playwright), page kept for clicks."""
+        self.rendered.add(response.url)
+        self.crawler.stats.inc_value("govcrawl/rendered")
+        return self.site_request(
+            self.seed_of(response), response.url, self.parse_rendered_column, hops=response.meta["hops"],
+            dont_filter=True, playwright=True, playwright_include_page=True,
+            playwright_page_goto_kwargs={"wait_until": "networkidle"},
+        )
+
+    async def parse_rendered_column(self, response: Response) -> AsyncIterator[Any]:
+        """Read the rendered list, then click through its pager (下一页) page by page."""
+        page = response.meta["playwright_page"]
+        seed = self.seed_of(response)
+        limit = self.settings.getint("GOVCRAWL_MAX_LIST_PAGES")
+        try:
+            html, seen = response.text, 0
+            while True:
+                for anchor in anchors(html_fragment(page.url, html)):
+                    if self.is_report_link(anchor) and (request := self.report_request(response, anchor)):
+                        yield request
+                seen += 1
+                self.list_pages[seed.id] += 1
+                if seen >= limit:
+                    self._stop(seed.id, page.url, "list_pages")
+                    break
+                pager = page.locator("a, button, span, li").filter(has_text=navigation_rules()["next_page_text"])
+                if await pager.count() == 0:
+                    break
+                target = pager.last
+                state = " ".join(filter(None, [await target.get_attribute("class"),
+                                               await target.get_attribute("aria-disabled"),
+                                               await target.get_attribute("disabled")]))
+                if "disabled" in state or "true" in state:
+                    break
+                await target.click()
+                await page.wait_for_load_state("networkidle")
+                after = await page.content()
+                if after == html:
+                    break
+                html = after
+        finally:
+            await page.close()
+            self.settle(seed.id)
+
     def report_request(self, response: Response, anchor: Anchor) -> scrapy.Request | None:
         return self.site_request(
             self.seed_of(response), anchor.url, self.parse_report, hops=response.meta["hops"] + 1,
             list_title=anchor.text, list_date=anchor.date, referer_url=response.url,
         )
 
-    def pagination_urls(self, response: TextResponse, links: list[Anchor]) -> list[str]:
+    def pagination_urls(self, response: TextResponse) -> list[str]:
         """Further pages of the list at ``response``: pager links and TRS ``createPageHTML`` calls."""
         rules = navigation_rules()
         here = urlsplit(response.url)
         folder = here.path.rsplit("/", 1)[0] + "/"
         urls: list[str] = []
-        for a in links:
+        for a in anchors(response):
             target = urlsplit(a.url)
-            same_list = target.path == here.path or (target.path.startswith(folder) and target.path.count(
-                "/") == here.path.count("/"))
+            same_list = target.path == here.path or (
+                target.path.startswith(folder) and target.path.count("/") == here.path.count("/"))
             if same_list and target.netloc == here.netloc and rules["pagination_text"].match(a.text):
                 urls.append(a.url)
         for script in response.css("script::text").getall():
@@ -219,13 +387,13 @@ class GovSpider(scrapy.Spider):
                 urls.append(urljoin(response.url, f"{prefix}.{ext}"))
         return [u for u in dict.fromkeys(urls) if u != response.url]
 
-    def list_page_request(self, response: Response, url: str) -> scrapy.Request | None:
+    def list_page_request(self, response: Response, url: str, **kwargs: Any) -> scrapy.Request | None:
         seed = self.seed_of(response)
         limit = self.settings.getint("GOVCRAWL_MAX_LIST_PAGES")
         if self.list_pages[seed.id] >= limit:
             self._stop(seed.id, url, "list_pages")
             return None
-        request = self.site_request(seed, url, self.parse_column, hops=response.meta["hops"])
+        request = self.site_request(seed, url, self.parse_column, hops=response.meta["hops"], **kwargs)
         if request is not None:
             self.list_pages[seed.id] += 1
         return request
@@ -248,8 +416,8 @@ class GovSpider(scrapy.Spider):
             fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),
             page_sha256=hashlib.sha256(response.body).hexdigest(),
             html=response.text,
-            template=self.name,
-            body_selectors=self.body_selectors,
+            template=self.template_for(seed.id).name,
+            body_selectors=self.template_for(seed.id).body_selectors,
             list_title=response.meta.get("list_title"),
             list_date=response.meta.get("list_date"),
             referer=response.meta.get("referer_url"),

@@ -20,12 +20,12 @@ def scrapy(*args: str) -> subprocess.CompletedProcess[str]:
 def test_scrapy_list_names_the_family_spiders() -> None:
     result = scrapy("list")
     assert result.returncode == 0, result.stderr
-    assert "generic" in result.stdout.split()
+    assert {"auto", "generic", "trs_wcm"} <= set(result.stdout.split())
 
 
 def test_scrapy_crawl_with_a_seed_file(replay: ReplayServer, tmp_path: Path) -> None:
     db = tmp_path / "scrapy.db"
-    result = scrapy("crawl", "generic", "-a", "seeds=seeds/demo.yaml", "-a", "site=wendeng",
+    result = scrapy("crawl", "auto", "-a", "seeds=seeds/demo.yaml", "-a", "site=wendeng",
                     "-s", f"GOVCRAWL_DB={db}", "-s", f"GOVCRAWL_PROXY={replay.url}", "-s", "DOWNLOAD_DELAY=0",
                     "-s", "AUTOTHROTTLE_START_DELAY=0")
     assert result.returncode == 0, result.stderr[-2000:]

@@ -81,3 +81,15 @@ def test_reopening_keeps_data(tmp_path: Path) -> None:
     path = tmp_path / "c.db"
     store.save_report(store.open_db(path), report("http://www.tieling.gov.cn/a/t1.html"))
     assert store.open_db(path)["reports"].count == 1
+
+
+def test_an_older_corpus_gains_new_columns_and_keeps_its_rows(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    old = store.open_db(path)
+    store.save_report(old, report("http://www.tieling.gov.cn/a/t1.html"))
+    old["sites"].insert({"id": "tieling", "name": "铁岭市人民政府"})
+    old.execute("ALTER TABLE sites DROP COLUMN detected_reasons")
+    assert "detected_reasons" not in old["sites"].columns_dict
+    reopened = store.open_db(path)
+    assert "detected_reasons" in reopened["sites"].columns_dict
+    assert reopened["reports"].count == 1 and reopened["sites"].count == 1
