@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,7 +80,11 @@ def run_crawl(seeds: list[Seed], db_path: str | Path, *, seeds_file: str = "", p
         errors=sum(s.get("govcrawl/errors", 0) + s.get("govcrawl/reports_empty", 0) for s in stats),
     )
     db = store.open_db(db_path)
+    own: Counter[str] = Counter()
+    for crawler_stats in stats:
+        own.update({k: v for k, v in crawler_stats.items() if k.startswith("govcrawl/") and isinstance(v, int | float)})
     store.finish_run(db, run_id, status, {"pages": summary.pages, "reports_new": summary.reports_new,
-                                          "reports_seen": summary.reports_seen, "errors": summary.errors})
+                                          "reports_seen": summary.reports_seen, "errors": summary.errors},
+                     dict(own))
     db.close()
     return summary

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path, PurePosixPath
+from typing import NamedTuple
 from urllib.parse import unquote, urlsplit
 
 import yaml
@@ -32,6 +33,13 @@ class Reply:
     headers: dict[str, str]
     body: bytes
     delay: float = 0.0
+
+
+class Seen(NamedTuple):
+    method: str
+    host: str
+    target: str  # path?query as requested
+    at: float  # time.monotonic() when it arrived
 
 
 class ReplayConfigError(ValueError):
@@ -217,13 +225,13 @@ class ReplayServer(ThreadingHTTPServer):
 
     def __init__(self, world: ReplayWorld, port: int = 0) -> None:
         self.world = world
-        self.requests: list[tuple[str, str, str]] = []  # (method, host, path?query) of every request answered
+        self.requests: list[Seen] = []  # every request answered, in order
         self._requests_lock = threading.Lock()
         super().__init__((LOOPBACK, port), _Handler)
 
     def log_request_seen(self, method: str, host: str, target: str) -> None:
         with self._requests_lock:
-            self.requests.append((method, host, target))
+            self.requests.append(Seen(method, host, target, time.monotonic()))
 
     @property
     def url(self) -> str:

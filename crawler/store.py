@@ -51,7 +51,7 @@ SCHEMA: dict[str, tuple[dict[str, type], str | tuple[str, ...]]] = {
                "allowed_domains": str, "updated_at": str, "detected_template": str, "detected_reasons": str,
                "detected_at": str}, "id"),
     "runs": ({"id": int, "started_at": str, "finished_at": str, "seeds_file": str, "sites": str, "status": str,
-              "pages": int, "reports_new": int, "reports_seen": int, "errors": int}, "id"),
+              "pages": int, "reports_new": int, "reports_seen": int, "errors": int, "stats": str}, "id"),
     "pages": ({"url": str, "site_id": str, "status": int, "fetched_at": str, "sha256": str, "content_type": str,
                "length": int, "run_id": int}, "url"),
     "reports": ({"id": str, "url": str, "site_id": str, "title": str, "body": str, "region": str, "agency": str,
@@ -103,8 +103,10 @@ def start_run(db: Database, seeds_file: str, site_ids: list[str]) -> int:
     return table.last_pk  # type: ignore[return-value]
 
 
-def finish_run(db: Database, run_id: int, status: str, counts: dict[str, int]) -> None:
-    db["runs"].update(run_id, {"finished_at": now(), "status": status, **counts})
+def finish_run(db: Database, run_id: int, status: str, counts: dict[str, int], stats: dict[str, object]) -> None:
+    """Close a run with its counts and govcrawl's own stats (trap guards, rendered pages, crawl delays)."""
+    db["runs"].update(run_id, {"finished_at": now(), "status": status, **counts,
+                               "stats": json.dumps(stats, ensure_ascii=False, sort_keys=True)})
 
 
 def save_page(db: Database, row: dict[str, Any]) -> None:

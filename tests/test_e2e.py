@@ -85,7 +85,7 @@ def test_no_distractor_becomes_a_record(crawl: dict, site_id: str) -> None:
 
 @pytest.mark.parametrize("site_id", sorted(EXPECTED))
 def test_robots_disallowed_paths_are_never_fetched(crawl: dict, site_id: str) -> None:
-    requested = {(host, unquote(target)) for _, host, target in crawl["requests"]}
+    requested = {(seen.host, unquote(seen.target)) for seen in crawl["requests"]}
     disallowed = EXPECTED[site_id].get("disallowed") or []
     assert disallowed, "each fixture site must carry a robots.txt trap"
     for url in disallowed:

@@ -1,0 +1,108 @@
+"""Politeness and trap guards on a small portal built for the purpose (TRS-style markup)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlite_utils import Database
+
+from crawler.replay import ReplayServer, ReplayWorld
+from tests.conftest import ROOT
+
+HOST = "www.lintao.gov.cn"
+PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>{title}_临洮县人民政府</title></head>
+<body><div class="nav"><a href="/">首页</a></div>{body}
+<div class="footer">版权所有：临洮县人民政府 陇ICP备05000001号</div></body></html>"""
+REPORT = """<div class="TRS_Editor"><p>根据《中华人民共和国政府信息公开条例》规定，现公布临洮县{year}年政府信息公开工作年度报告。</p>
+<p>一、总体情况</p><p>{year}年，临洮县认真贯彻落实政务公开工作要点，全年主动公开政府信息{n}条。</p></div>"""
+
+
+def write(root: Path, path: str, text: str) -> None:
+    target = root / HOST / path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, "utf-8")
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("world")
+    write(root, "robots.txt", "User-agent: *\nCrawl-delay: 0.2\nDisallow: /search/\n")
+    write(root, "index.html", PAGE.format(title="首页", body='<a href="/zwgk/index.html">政务公开</a>'))
+    write(root, "zwgk/index.html", PAGE.format(
+        title="政务公开", body='<a href="/zwgk/zfxxgknb/index.html">政府信息公开年报</a>'))
+    reports = "".join(
+        f'<li><a href="./202{i}01/t202{i}0120_{i}.html">临洮县{2019 + i}年政府信息公开工作年度报告</a><span>202{i}-01-20</span></li>'
+        for i in range(3))
+    pager = "".join(f'<a href="list.jsp?pageNo={n}&amp;sort=date">{n}</a>' for n in range(1, 61))
+    write(root, "zwgk/zfxxgknb/index.html", PAGE.format(title="政府信息公开年报", body=(
+        f"<ul>{reports}</ul>"
+        '<a href="/search/index.html?q=年报">临洮县2018年政府信息公开工作年度报告（检索）</a>'
+        '<a href="./2020/index.html">2020年</a>'
+        '<a href="index.html?date=2020-01-02">下一页</a>'
+        f'<div class="pager">{pager}</div>')))
+    write(root, "zwgk/zfxxgknb/list.html", PAGE.format(title="列表", body="<ul><li>无</li></ul>"))
+    # A server that answers any sub-path with the same year page, whose link goes one folder deeper.
+    write(root, "zwgk/zfxxgknb/year.html", PAGE.format(title="2020年", body='<a href="./2020/index.html">2020年</a>'))
+    for i in range(3):
+        write(root, f"zwgk/zfxxgknb/202{i}01/t202{i}0120_{i}.html",
+              PAGE.format(title=f"临洮县{2019 + i}年政府信息公开工作年度报告", body=REPORT.format(year=2019 + i, n=100 + i)))
+    (root / HOST / "_replay.yaml").write_text(
+        "routes:\n"
+        "  '/zwgk/zfxxgknb/list.jsp*': {file: zwgk/zfxxgknb/list.html}\n"
+        "  '/zwgk/zfxxgknb/2020/*': {file: zwgk/zfxxgknb/year.html}\n", "utf-8")
+    return root
+
+
+@pytest.fixture(scope="module")
+def crawl(world: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    server = ReplayServer(ReplayWorld(world)).start_background()
+    seeds = tmp_path_factory.mktemp("seeds") / "s.yaml"
+    seeds.write_text(f"- {{id: lintao, name: 临洮县人民政府, region: 甘肃省定西市临洮县, url: 'http://{HOST}/', "
+                     "template: trs_wcm}\n", "utf-8")
+    db = seeds.parent / "c.db"
+    result = subprocess.run([sys.executable, "-m", "crawler", "crawl", "--seeds", str(seeds), "--db", str(db),
+                             "--proxy", server.url, "--delay", "0"], cwd=ROOT, capture_output=True, text=True,
+                            timeout=300)
+    server.stop()
+    assert result.returncode == 0, result.stderr[-3000:]
+    [run] = list(Database(db)["runs"].rows)
+    yield {"db": Database(db), "requests": server.requests, "stats": json.loads(run["stats"])}
+
+
+def test_reports_are_found_despite_the_traps(crawl: dict) -> None:
+    titles = sorted(r["title"] for r in crawl["db"]["reports"].rows)
+    assert titles == [f"临洮县{y}年政府信息公开工作年度报告" for y in (2019, 2020, 2021)]
+
+
+def test_robots_disallow_is_obeyed(crawl: dict) -> None:
+    assert not [s for s in crawl["requests"] if s.target.startswith("/search/")]
+
+
+def test_crawl_delay_spaces_requests_to_the_host(crawl: dict) -> None:
+    times = [s.at for s in crawl["requests"] if s.target != "/robots.txt"]
+    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    assert len(gaps) >= 5
+    assert min(gaps) >= 0.2 * 0.9  # a 0.2 s Crawl-delay, though the crawl asked for no delay
+    assert crawl["stats"][f"govcrawl/crawl_delay/{HOST}"] == 0.2
+
+
+def test_calendar_query_is_never_fetched(crawl: dict) -> None:
+    assert not [s for s in crawl["requests"] if "date=" in s.target]
+    assert crawl["stats"]["govcrawl/trap/calendar"] >= 1
+
+
+def test_query_explosion_is_bounded_and_counted(crawl: dict) -> None:
+    fetched = {s.target for s in crawl["requests"] if s.target.startswith("/zwgk/zfxxgknb/list.jsp")}
+    assert 0 < len(fetched) <= 40
+    assert crawl["stats"]["govcrawl/trap/query_explosion"] >= 1
+
+
+def test_ever_deeper_paths_stop(crawl: dict) -> None:
+    deep = [s.target for s in crawl["requests"] if s.target.startswith("/zwgk/zfxxgknb/2020/")]
+    assert deep and max(t.count("2020") for t in deep) <= 3
+    assert crawl["stats"]["govcrawl/trap/deep_path"] >= 1
