@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 import sys
@@ -85,7 +86,7 @@ def test_robots_disallow_is_obeyed(crawl: dict) -> None:
 
 def test_crawl_delay_spaces_requests_to_the_host(crawl: dict) -> None:
     times = [s.at for s in crawl["requests"] if s.target != "/robots.txt"]
-    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(times)]
     assert len(gaps) >= 5
     assert min(gaps) >= 0.2 * 0.9  # a 0.2 s Crawl-delay, though the crawl asked for no delay
     assert crawl["stats"][f"govcrawl/crawl_delay/{HOST}"] == 0.2
