@@ -12,20 +12,20 @@ from typing import Any, ClassVar
 from scrapy.http import TextResponse
 
 from crawler import signals
-from spiders.base import Anchor, GovSpider, Template
+from spiders.base import GovSpider, Template
+from spiders.hanweb_jcms import HanwebJcms
+from spiders.js_rendered import JsRendered
 from spiders.trs_wcm import TrsWcm
+from spiders.ucap import Ucap
+from spiders.xxgk import Xxgk
 
-FAMILIES: tuple[Template, ...] = (TrsWcm(),)
+FAMILIES: tuple[Template, ...] = (TrsWcm(), HanwebJcms(), Ucap(), Xxgk())
 
 
-class JsFallback(Template):
+class JsFallback(JsRendered):
     """What auto reads a site as when no family matched: generic, rendering a column that is empty without JS."""
 
     name: ClassVar[str] = "generic"
-
-    def wants_browser(self, response: TextResponse, entries: list[Anchor]) -> bool:
-        no_reports = not any(GovSpider.is_report_link(a) for a in entries)
-        return no_reports and bool(response.css("script[src], script:not([src])"))
 
 
 class AutoSpider(GovSpider):

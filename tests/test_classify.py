@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import csv
+from pathlib import Path
+
 import pytest
 
 from crawler.classify import ANNUAL_REPORT, KEY_POINTS, OTHER, classify_title
@@ -33,3 +36,38 @@ def test_kinds(title: str, kind: str) -> None:
 
 def test_spacing_inside_titles_is_ignored() -> None:
     assert classify_title("永昌县 2014 年 政府信息公开 工作年度报告").kind == ANNUAL_REPORT
+
+
+TITLES = Path(__file__).parent / "fixtures" / "titles.tsv"
+
+
+def _labelled_titles() -> list[tuple[str, str, str]]:
+    with TITLES.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
+    return [(row["title"], row["kind"], row["note"]) for row in rows]
+
+
+def test_labelled_title_set_is_large_and_uses_only_known_kinds() -> None:
+    rows = _labelled_titles()
+    assert len(rows) >= 300
+    assert {kind for _, kind, _ in rows} == {ANNUAL_REPORT, KEY_POINTS, OTHER}
+    titles = [title for title, _, _ in rows]
+    assert len(set(titles)) == len(titles), "duplicate titles in the labelled set"
+
+
+@pytest.mark.parametrize("kind", [ANNUAL_REPORT, KEY_POINTS])
+def test_precision_and_recall_on_labelled_titles(kind: str) -> None:
+    rows = _labelled_titles()
+    predicted = [(title, label, note, classify_title(title)) for title, label, note in rows]
+    false_pos = [(t, label, note, got) for t, label, note, got in predicted if got.kind == kind and label != kind]
+    false_neg = [(t, label, note, got) for t, label, note, got in predicted if got.kind != kind and label == kind]
+    true_pos = sum(1 for _, label, _, got in predicted if got.kind == kind and label == kind)
+    precision = true_pos / (true_pos + len(false_pos)) if true_pos + len(false_pos) else 0.0
+    recall = true_pos / (true_pos + len(false_neg)) if true_pos + len(false_neg) else 0.0
+    wrong = "\n".join(
+        f"  {t!r}: labelled {label}, classified {got.kind} ({got.reason}){f'  [{note}]' if note else ''}"
+        for t, label, note, got in false_pos + false_neg
+    )
+    assert (precision, recall) == (1.0, 1.0), (
+        f"{kind}: precision {precision:.3f}, recall {recall:.3f}; misclassified:\n{wrong}"
+    )
