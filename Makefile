@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Debian's Chromium for the lists only JavaScript builds (Playwright cannot download its own browser here).
+CHROMIUM_STAMP := $(VENV)/.chromium
 
 .PHONY: setup demo test lint bench clean
 
@@ -19,11 +21,17 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[test]'
 	touch $(STAMP)
 
+$(CHROMIUM_STAMP): $(STAMP)
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+		{ echo "installing Debian's chromium (headless browser for JavaScript-built lists)"; \
+		  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	touch $(CHROMIUM_STAMP)
+
 # Serve the bundled offline portals on loopback, crawl seeds/demo.yaml into data/govcrawl.db, print the reports.
-demo: setup
+demo: setup $(CHROMIUM_STAMP)
 	$(BIN)/govcrawl demo --db data/govcrawl.db
 
-test: setup
+test: setup $(CHROMIUM_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 
