@@ -62,7 +62,7 @@ def test_exactly_the_expected_reports(crawl: dict, site_id: str) -> None:
     expected = EXPECTED[site_id]
     records = [r for r in crawl["records"] if r["site_id"] == site_id]
     found_urls = {u for r in records for u in r["urls"]}
-    want = {r["url"] for r in expected["reports"]}
+    want = {u for r in expected["reports"] for u in [r["url"], *(r.get("also_at") or [])]}
     assert found_urls == want, f"missing {want - found_urls}, unexpected {found_urls - want}"
     for report in expected["reports"]:
         record = record_for(crawl["records"], report["url"])
@@ -111,6 +111,18 @@ def test_the_body_repeated_on_one_page_is_one_record(crawl: dict) -> None:
     assert "repeat_removed" in yongchang[0]["flags"]
 
 
+def test_auto_detects_each_sites_family(crawl: dict) -> None:
+    detected = {row["id"]: row["detected_template"] for row in Database(crawl["db"])["sites"].rows}
+    assert detected == {site_id: expected["family"] for site_id, expected in EXPECTED.items()}
+
+
+def test_a_report_published_twice_is_one_record_with_both_urls(crawl: dict) -> None:
+    for expected in EXPECTED.values():
+        for report in expected["reports"]:
+            if also := report.get("also_at"):
+                assert set(record_for(crawl["records"], report["url"])["urls"]) == {report["url"], *also}
+
+
 def test_hijacked_copy_is_flagged_not_clean(crawl: dict) -> None:
     spam = [r for r in crawl["records"] if "即时比分" in r["body"] or "即时比分" in (r["title"] or "")]
     assert spam, "the fixture world carries a hijacked copy"
@@ -119,7 +131,7 @@ def test_hijacked_copy_is_flagged_not_clean(crawl: dict) -> None:
 
 def test_progress_lines_when_not_a_terminal(crawl: dict) -> None:
     stderr = crawl["result"].stderr
-    assert re.search(r"progress: sites \d+/4 · pages fetched \d+ · reports found \d+ · errors \d+", stderr)
+    assert re.search(rf"progress: sites \d+/{len(EXPECTED)} · pages fetched \d+ · reports found \d+ · errors \d+", stderr)
     assert re.search(r"run \d+ finished: \d+ pages fetched, \d+ new reports", stderr)
 
 
