@@ -96,6 +96,15 @@ def test_robots_disallowed_paths_are_never_fetched(crawl: dict, site_id: str) ->
     assert urlsplit(disallowed[0]).hostname in hosts  # the site was crawled, so the check means something
 
 
+@pytest.mark.parametrize("site_id", sorted(EXPECTED))
+def test_traps_are_bounded(crawl: dict, site_id: str) -> None:
+    for trap in EXPECTED[site_id].get("traps") or []:
+        parts = urlsplit(trap["url"])
+        prefix = parts.path.rsplit("/", 1)[0] if trap["kind"] == "deep_path" else parts.path
+        hits = [s for s in crawl["requests"] if s.host == parts.hostname and s.target.startswith(prefix)]
+        assert len(hits) <= 3, f"{trap['kind']} trap at {trap['url']} fetched {len(hits)} times"
+
+
 def test_no_chrome_line_in_any_body(crawl: dict) -> None:
     for record in crawl["records"]:
         for line in record["body"].split("\n"):
