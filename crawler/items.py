@@ -31,6 +31,7 @@ class ReportPage:
     list_title: str | None = None
     list_date: str | None = None
     referer: str | None = None
+    raw: bytes = b""  # the page's bytes as served, for repairing a wrong decoding; never stored
     # From the pipelines.
     meta: dict[str, str] = field(default_factory=dict)
     page_title: str | None = None
@@ -46,6 +47,7 @@ class ReportPage:
     tables: dict | None = None
     flags: list[str] = field(default_factory=list)
     evidence: dict[str, object] = field(default_factory=dict)
+    search_text: str | None = None  # title and body in Simplified script, for copies in another script
 
     def flag(self, name: str, evidence: object = None) -> None:
         if name not in self.flags:

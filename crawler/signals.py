@@ -8,3 +8,6 @@ site_finished = object()
 trap_stopped = object()
 # template_chosen(site_id: str, template: str, reasons: list[str]): `auto` took a site for this CMS family.
 template_chosen = object()
+# list_read(site_id: str, list_url: str, entries: list[dict]): the entries of one list page of the column,
+# each {url, title, date, kind, reason}: what was followed and what was not, so nothing seen is lost.
+list_read = object()

@@ -61,6 +61,8 @@ SCHEMA: dict[str, tuple[dict[str, type], str | tuple[str, ...]]] = {
     "report_urls": ({"report_id": str, "url": str, "site_id": str, "fetched_at": str, "page_sha256": str,
                      "list_title": str, "list_date": str, "referer": str, "first_seen": str, "last_seen": str},
                     ("report_id", "url")),
+    "listings": ({"site_id": str, "url": str, "title": str, "list_date": str, "kind": str, "reason": str,
+                  "list_url": str, "first_seen": str, "last_seen": str}, ("site_id", "url")),
     "errors": ({"id": int, "run_id": int, "site_id": str, "url": str, "reason": str, "at": str}, "id"),
 }
 
@@ -94,6 +96,15 @@ def save_detected_template(db: Database, site_id: str, template: str, reasons: l
     """What ``template: auto`` took a site for, and why."""
     db["sites"].update(site_id, {"detected_template": template, "detected_at": now(),
                                  "detected_reasons": json.dumps(reasons, ensure_ascii=False)})
+
+
+def save_listings(db: Database, site_id: str, list_url: str, entries: list[dict[str, str | None]]) -> None:
+    """Entries of a column's list page with their kind: the reports, and what was seen and left."""
+    seen = now()
+    rows = [{"site_id": site_id, "url": e["url"], "title": e["title"], "list_date": e["date"], "kind": e["kind"],
+             "reason": e["reason"], "list_url": list_url, "last_seen": seen} for e in entries]
+    db["listings"].upsert_all(rows, pk=("site_id", "url"))
+    db.execute("UPDATE listings SET first_seen = ? WHERE site_id = ? AND first_seen IS NULL", [seen, site_id])
 
 
 def start_run(db: Database, seeds_file: str, site_ids: list[str]) -> int:

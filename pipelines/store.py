@@ -31,6 +31,7 @@ class StorePipeline:
         crawler.signals.connect(pipeline.page_fetched, scrapy_signals.response_received)
         crawler.signals.connect(pipeline.fetch_failed, signals.fetch_failed)
         crawler.signals.connect(pipeline.template_chosen, signals.template_chosen)
+        crawler.signals.connect(pipeline.list_read, signals.list_read)
         return pipeline
 
     def open_spider(self) -> None:
@@ -61,6 +62,10 @@ class StorePipeline:
     def template_chosen(self, site_id: str, template: str, reasons: list[str]) -> None:
         if self.db is not None:
             store.save_detected_template(self.db, site_id, template, reasons)
+
+    def list_read(self, site_id: str, list_url: str, entries: list[dict]) -> None:
+        if self.db is not None:
+            store.save_listings(self.db, site_id, list_url, entries)
 
     def process_item(self, item: ReportPage) -> ReportPage:
         assert self.db is not None

@@ -14,12 +14,13 @@ from scrapy.http import TextResponse
 from crawler import signals
 from spiders.base import GovSpider, Template
 from spiders.hanweb_jcms import HanwebJcms
+from spiders.hanweb_jpaas import HanwebJpaas
 from spiders.js_rendered import JsRendered
 from spiders.trs_wcm import TrsWcm
 from spiders.ucap import Ucap
 from spiders.xxgk import Xxgk
 
-FAMILIES: tuple[Template, ...] = (TrsWcm(), HanwebJcms(), Ucap(), Xxgk())
+FAMILIES: tuple[Template, ...] = (TrsWcm(), HanwebJcms(), HanwebJpaas(), Ucap(), Xxgk())
 
 
 class JsFallback(JsRendered):
@@ -41,7 +42,7 @@ class AutoSpider(GovSpider):
     def template_for(self, site_id: str) -> Template:
         return self.chosen.get(site_id, self.fallback)
 
-    def observe(self, response: TextResponse) -> None:
+    def observe(self, response: TextResponse, weight: int) -> None:
         site_id = response.meta["site_id"]
         scores = self.scores.setdefault(site_id, Counter())
         reasons = self.reasons.setdefault(site_id, {})
@@ -49,7 +50,7 @@ class AutoSpider(GovSpider):
             for reason in family.fingerprint(response):
                 if reason not in reasons.setdefault(family.name, []):
                     reasons[family.name].append(reason)
-                    scores[family.name] += 1
+                    scores[family.name] += weight
         if not scores:
             return
         best = max(FAMILIES, key=lambda f: scores[f.name])

@@ -58,8 +58,15 @@ class Anchor:
     date: str | None  # the date printed beside the link in its list row, if any
 
 
+def is_html(response: Response) -> bool:
+    """A page with markup to read (not JSON, not bytes); XML list answers count, as parsel reads them too."""
+    return isinstance(response, TextResponse) and response.selector.type in ("html", "xml")
+
+
 def anchors(response: TextResponse, scope: str = "body") -> Iterator[Anchor]:
     """Links of a page with their best text (link text or its ``title`` attribute) and list-row date."""
+    if not is_html(response):
+        return
     for a in response.css(f"{scope} a[href]"):
         href = (a.attrib.get("href") or "").strip()
         if not href or href.lower().startswith(SKIP_SCHEMES):
@@ -270,9 +277,9 @@ class GovSpider(scrapy.Spider):
     @site_step
     def parse_listing(self, response: Response) -> Iterator[Any]:
         """Home and section pages: reports linked here, the column, and sections that lead to it."""
-        if not isinstance(response, TextResponse):
+        if not is_html(response):
             return
-        self.observe(response)
+        self.observe(response, weight=1)
         hops = response.meta["hops"]
         seed = self.seed_of(response)
         for anchor in anchors(response):
@@ -288,15 +295,19 @@ class GovSpider(scrapy.Spider):
             if request is not None:
                 yield request
 
-    def observe(self, response: TextResponse) -> None:
-        """Hook for spiders that learn about a site from its pages (``auto`` fingerprints them)."""
+    def observe(self, response: TextResponse, weight: int) -> None:
+        """Hook for spiders that learn about a site from its HTML pages (``auto`` fingerprints them).
+
+        ``weight`` says how much the page tells of the site's list machinery: a column page more than home.
+        """
 
     @site_step
     def parse_column(self, response: Response) -> Iterator[Any]:
         """A list page of the annual-report column (HTML, or XML/JSON from a family's list API)."""
         if not isinstance(response, TextResponse):
             return
-        self.observe(response)
+        if is_html(response):
+            self.observe(response, weight=3)
         seed = self.seed_of(response)
         template = self.template_for(seed.id)
         entries = template.list_entries(response)
@@ -304,6 +315,7 @@ class GovSpider(scrapy.Spider):
             if request := self.browser_request(response):
                 yield request
             return
+        self.record_entries(seed.id, response.url, entries)
         year_folder = navigation_rules()["year_folder_text"]
         column_path = urlsplit(response.url).path.rsplit("/", 1)[0] + "/"
         for anchor in entries:
@@ -316,6 +328,18 @@ class GovSpider(scrapy.Spider):
             if request is not None:
                 yield request
         yield from template.list_requests(self, response)
+
+    def record_entries(self, site_id: str, list_url: str, entries: list[Anchor]) -> None:
+        """Tell the store every titled entry of a list page with its kind, followed or not."""
+        rows = []
+        for anchor in entries:
+            if len(anchor.text) < 6 or not self.in_scope(self.sites[site_id], anchor.url):
+                continue  # pager digits, 首页, links off the site
+            kind = classify_title(anchor.text)
+            rows.append({"url": anchor.url, "title": anchor.text, "date": anchor.date, "kind": kind.kind,
+                         "reason": kind.reason})
+        if rows:
+            self.crawler.signals.send_catch_log(signals.list_read, site_id=site_id, list_url=list_url, entries=rows)
 
     def browser_request(self, response: Response) -> scrapy.Request | None:
         """The column page again, rendered by headless Chromium (scrapy-playwright), page kept for clicks."""
@@ -335,7 +359,10 @@ class GovSpider(scrapy.Spider):
         try:
             html, seen = response.text, 0
             while True:
-                for anchor in anchors(html_fragment(page.url, html)):
+                rendered = HtmlResponse(url=page.url, body=html.encode("utf-8"), encoding="utf-8")
+                entries = list(anchors(rendered))
+                self.record_entries(seed.id, page.url, entries)
+                for anchor in entries:
                     if self.is_report_link(anchor) and (request := self.report_request(response, anchor)):
                         yield request
                 seen += 1
@@ -353,14 +380,24 @@ class GovSpider(scrapy.Spider):
                 if "disabled" in state or "true" in state:
                     break
                 await target.click()
-                await page.wait_for_load_state("networkidle")
-                after = await page.content()
-                if after == html:
+                after = await self._changed_content(page, html)
+                if after is None:
                     break
                 html = after
         finally:
             await page.close()
             self.settle(seed.id)
+
+    @staticmethod
+    async def _changed_content(page: Any, before: str, timeout: float = 10.0) -> str | None:
+        """The page's HTML once a click has changed it (the list is redrawn after its XHR), or None."""
+        for _ in range(int(timeout / 0.1)):
+            await page.wait_for_timeout(100)
+            html = await page.content()
+            if html != before:
+                await page.wait_for_load_state("networkidle")
+                return await page.content()
+        return None
 
     def report_request(self, response: Response, anchor: Anchor) -> scrapy.Request | None:
         return self.site_request(
@@ -380,7 +417,7 @@ class GovSpider(scrapy.Spider):
                 target.path.startswith(folder) and target.path.count("/") == here.path.count("/"))
             if same_list and target.netloc == here.netloc and rules["pagination_text"].match(a.text):
                 urls.append(a.url)
-        for script in response.css("script::text").getall():
+        for script in response.css("script::text").getall() if is_html(response) else ():
             for m in rules["create_page_html"].finditer(script):
                 count, prefix, ext = int(m[1]), m[3], m[4]
                 urls += [urljoin(response.url, f"{prefix}_{i}.{ext}") for i in range(1, count)]

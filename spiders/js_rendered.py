@@ -10,7 +10,7 @@ from typing import ClassVar
 
 from scrapy.http import TextResponse
 
-from spiders.base import Anchor, GovSpider, Template
+from spiders.base import Anchor, GovSpider, Template, is_html
 
 
 class JsRendered(Template):
@@ -18,7 +18,9 @@ class JsRendered(Template):
 
     def wants_browser(self, response: TextResponse, entries: list[Anchor]) -> bool:
         """A column page whose plain HTML lists no report, but carries scripts that may build the list."""
-        return not any(GovSpider.is_report_link(a) for a in entries) and bool(response.css("script"))
+        if not is_html(response) or any(GovSpider.is_report_link(a) for a in entries):
+            return False
+        return bool(response.css("script"))
 
 
 class JsRenderedSpider(GovSpider):

@@ -1,0 +1,102 @@
+"""Hanweb JPaaS (newer 大汉): the column page is a shell; its list comes from the publish server's JSON API."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterator
+from typing import Any, ClassVar
+from urllib.parse import parse_qsl, quote, urljoin, urlsplit
+
+import scrapy
+from scrapy.http import TextResponse
+
+from spiders.base import Anchor, GovSpider, Template, anchors, html_fragment
+
+API_PATH = "/api-gateway/jpaas-publish-server/front/page/build/unit"
+DETAIL_URL = re.compile(r"/art/(19|20)\d{2}/art_[0-9a-f]{32}\.html")
+UNITBUILD_CALL = re.compile(r"unitbuild\s*\(\s*(\{.*?\})\s*\)\s*;", re.S)
+PAIR = re.compile(r"(\w+)\s*:\s*(?:\"([^\"]*)\"|'([^']*)'|(\d+))")
+
+
+def unit_config(script: str) -> dict[str, str] | None:
+    """The options of an inline ``unitbuild({...})`` call (a JS object literal, read without running JS)."""
+    m = UNITBUILD_CALL.search(script)
+    if not m:
+        return None
+    return {key: next(v for v in values if v) for key, *values in PAIR.findall(m[1]) if any(values)}
+
+
+def api_url(base: str, config: dict[str, str], page_no: int, page_size: int) -> str:
+    """The list API URL, parameters in the order JPaaS's unitbuild.js writes them."""
+    param = json.dumps({"pageNo": page_no, "pageSize": page_size}, separators=(",", ":"))
+    query = "&".join([
+        f"webId={quote(config.get('webId', ''), safe='')}", f"pageId={quote(config.get('pageId', ''), safe='')}",
+        "parseType=bulidstatic", f"pageType={quote(config.get('pageType', 'column'), safe='')}",
+        f"tagId={quote(config.get('tagId', ''), safe='')}", f"tplSetId={quote(config.get('tplSetId', ''), safe='')}",
+        f"paramJson={quote(param, safe='')}",
+    ])
+    return urljoin(base, f"{API_PATH}?{query}")
+
+
+class HanwebJpaas(Template):
+    name: ClassVar[str] = "hanweb_jpaas"
+    body_selectors: ClassVar[tuple[str, ...]] = ("#zoom", "div.zoom", "div.article-content")
+
+    def fingerprint(self, response: TextResponse) -> list[str]:
+        reasons = []
+        if "unitbuild" in response.text and response.css("script[src*=unitbuild]"):
+            reasons.append("list unit built by JPaaS unitbuild.js")
+        if "jpaas-publish-server" in response.text:
+            reasons.append("JPaaS publish-server API")
+        links = response.css("a::attr(href)").getall()
+        if sum(bool(DETAIL_URL.search(h)) for h in links) >= 2:
+            reasons.append("detail links shaped /art/YYYY/art_<32 hex>.html")
+        return reasons
+
+    @staticmethod
+    def _api_answer(response: TextResponse) -> dict[str, Any] | None:
+        if urlsplit(response.url).path != API_PATH:
+            return None
+        try:
+            data = json.loads(response.text).get("data")
+        except (ValueError, AttributeError):
+            return None
+        return data if isinstance(data, dict) else None
+
+    def list_entries(self, response: TextResponse) -> list[Anchor]:
+        if (data := self._api_answer(response)) is not None:
+            return list(anchors(html_fragment(response.url, str(data.get("html") or ""))))
+        return list(anchors(response))
+
+    def list_requests(self, spider: GovSpider, response: TextResponse) -> Iterator[scrapy.Request]:
+        if (data := self._api_answer(response)) is not None:
+            yield from self._further_pages(spider, response, data)
+            return
+        yield from super().list_requests(spider, response)
+        config = unit_config(" ".join(response.css("script:not([src])::text").getall()))
+        if config and config.get("pageId"):
+            size = int(config.get("pageSize", 15))
+            if request := spider.list_page_request(response, api_url(response.url, config, 1, size)):
+                yield request
+
+    def _further_pages(self, spider: GovSpider, response: TextResponse,
+                       data: dict[str, Any]) -> Iterator[scrapy.Request]:
+        query = dict(parse_qsl(urlsplit(response.url).query))
+        try:
+            param = json.loads(query.get("paramJson", "{}"))
+            page_no, size = int(param.get("pageNo", 1)), int(param.get("pageSize") or data.get("pageSize") or 15)
+            total = int(data.get("total") or 0)
+        except (ValueError, TypeError):
+            return
+        if page_no != 1:
+            return  # page 1 asks for all the others
+        for page in range(2, math.ceil(total / size) + 1):
+            if request := spider.list_page_request(response, api_url(response.url, query, page, size)):
+                yield request
+
+
+class HanwebJpaasSpider(GovSpider):
+    name = "hanweb_jpaas"
+    template: ClassVar[Template] = HanwebJpaas()
