@@ -64,7 +64,7 @@ def crawl(world: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dic
     server = ReplayServer(ReplayWorld(world)).start_background()
     seeds = tmp_path_factory.mktemp("seeds") / "s.yaml"
     seeds.write_text(f"- {{id: lintao, name: 临洮县人民政府, region: 甘肃省定西市临洮县, url: 'http://{HOST}/', "
-                     "template: trs_wcm}\n", "utf-8")
+                     "template: generic}\n", "utf-8")
     db = seeds.parent / "c.db"
     result = subprocess.run([sys.executable, "-m", "crawler", "crawl", "--seeds", str(seeds), "--db", str(db),
                              "--proxy", server.url, "--delay", "0"], cwd=ROOT, capture_output=True, text=True,
