@@ -443,6 +443,8 @@ class GovSpider(scrapy.Spider):
                              response.url)
             return
         seed = self.seed_of(response)
+        self.observe(response, weight=2)
+        template = self.template_for(seed.id)
         self.crawler.stats.inc_value("govcrawl/report_pages")
         yield ReportPage(
             site_id=seed.id,
@@ -453,8 +455,9 @@ class GovSpider(scrapy.Spider):
             fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),
             page_sha256=hashlib.sha256(response.body).hexdigest(),
             html=response.text,
-            template=self.template_for(seed.id).name,
-            body_selectors=self.template_for(seed.id).body_selectors,
+            template=template.name,
+            # The family's containers first, then every family's: a site may mix templates across columns.
+            body_selectors=tuple(dict.fromkeys(template.body_selectors + GENERIC_BODY_SELECTORS)),
             list_title=response.meta.get("list_title"),
             list_date=response.meta.get("list_date"),
             referer=response.meta.get("referer_url"),
