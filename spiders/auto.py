@@ -21,12 +21,16 @@ from spiders.ucap import Ucap
 from spiders.xxgk import Xxgk
 
 FAMILIES: tuple[Template, ...] = (TrsWcm(), HanwebJcms(), HanwebJpaas(), Ucap(), Xxgk())
+ROLE_WEIGHT = {"listing": 1, "report": 2, "column": 3}
 
 
 class JsFallback(JsRendered):
     """What auto reads a site as when no family matched: generic, rendering a column that is empty without JS."""
 
     name: ClassVar[str] = "generic"
+
+
+RENDERED = JsRendered()
 
 
 class AutoSpider(GovSpider):
@@ -42,8 +46,13 @@ class AutoSpider(GovSpider):
     def template_for(self, site_id: str) -> Template:
         return self.chosen.get(site_id, self.fallback)
 
-    def observe(self, response: TextResponse, weight: int) -> None:
+    def observe(self, response: TextResponse, role: str) -> None:
+        """Score the families on a page: a column page tells most of how the list is built; a report page
+        only decides a site not yet decided (a report fetched from a home-page link before the column)."""
         site_id = response.meta["site_id"]
+        if self.chosen.get(site_id) is RENDERED or (role == "report" and site_id in self.chosen):
+            return  # a column that needed the browser settles it; reports only decide undecided sites
+        weight = ROLE_WEIGHT[role]
         scores = self.scores.setdefault(site_id, Counter())
         reasons = self.reasons.setdefault(site_id, {})
         for family in FAMILIES:
@@ -63,7 +72,8 @@ class AutoSpider(GovSpider):
     def browser_request(self, response: Any) -> Any:
         site_id = response.meta["site_id"]
         if site_id not in self.chosen:
+            self.chosen[site_id] = RENDERED
             self.crawler.signals.send_catch_log(
-                signals.template_chosen, site_id=site_id, template="js_rendered",
+                signals.template_chosen, site_id=site_id, template=RENDERED.name,
                 reasons=[f"column {response.url} lists no report without JavaScript"])
         return super().browser_request(response)

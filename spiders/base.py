@@ -279,7 +279,7 @@ class GovSpider(scrapy.Spider):
         """Home and section pages: reports linked here, the column, and sections that lead to it."""
         if not is_html(response):
             return
-        self.observe(response, weight=1)
+        self.observe(response, role="listing")
         hops = response.meta["hops"]
         seed = self.seed_of(response)
         for anchor in anchors(response):
@@ -295,10 +295,10 @@ class GovSpider(scrapy.Spider):
             if request is not None:
                 yield request
 
-    def observe(self, response: TextResponse, weight: int) -> None:
+    def observe(self, response: TextResponse, role: str) -> None:
         """Hook for spiders that learn about a site from its HTML pages (``auto`` fingerprints them).
 
-        ``weight`` says how much the page tells of the site's list machinery: a column page more than home.
+        ``role`` is what the page is to the walk: ``listing`` (home, sections), ``column`` or ``report``.
         """
 
     @site_step
@@ -307,7 +307,7 @@ class GovSpider(scrapy.Spider):
         if not isinstance(response, TextResponse):
             return
         if is_html(response):
-            self.observe(response, weight=3)
+            self.observe(response, role="column")
         seed = self.seed_of(response)
         template = self.template_for(seed.id)
         entries = template.list_entries(response)
@@ -443,7 +443,7 @@ class GovSpider(scrapy.Spider):
                              response.url)
             return
         seed = self.seed_of(response)
-        self.observe(response, weight=2)
+        self.observe(response, role="report")
         template = self.template_for(seed.id)
         self.crawler.stats.inc_value("govcrawl/report_pages")
         yield ReportPage(
