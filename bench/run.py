@@ -29,7 +29,7 @@ from pipelines.clean import CleanPipeline  # noqa: E402
 from pipelines.extract import ExtractPipeline  # noqa: E402
 from pipelines.flags import FlagPipeline  # noqa: E402
 from pipelines.metadata import MetadataPipeline  # noqa: E402
-from spiders.generic import GenericSpider  # noqa: E402
+from spiders.base import GENERIC_BODY_SELECTORS  # noqa: E402
 
 PORTALS = ROOT / "tests" / "fixtures" / "portals"
 CRAWL_RUNS = 3
@@ -70,7 +70,7 @@ def report_pages() -> list[tuple[str, str]]:
 
 def run_pipelines(url: str, html: str) -> ReportPage:
     item = ReportPage(site_id="bench", site_name="bench", region="", url=url, status=200, fetched_at="",
-                      page_sha256="", html=html, template="generic", body_selectors=GenericSpider.body_selectors)
+                      page_sha256="", html=html, template="generic", body_selectors=GENERIC_BODY_SELECTORS)
     for stage in (ExtractPipeline(), CleanPipeline(), MetadataPipeline(), FlagPipeline()):
         item = stage.process_item(item)
     return item
