@@ -22,8 +22,11 @@ from crawler.seeds import Seed
 # Export contract: other tools read these names. Add fields at the end; never rename or drop one.
 EXPORT_FIELDS = (
     "url", "urls", "site_id", "title", "body", "region", "agency", "report_year", "publish_date",
-    "attachments", "tables", "flags", "sha256", "fetched_at", "kind",
+    "attachments", "tables", "flags", "sha256", "fetched_at", "kind", "search_text",
 )
+
+
+FTS_COLUMNS = ("title", "body", "search_text")
 
 
 def now() -> str:
@@ -57,7 +60,7 @@ SCHEMA: dict[str, tuple[dict[str, type], str | tuple[str, ...]]] = {
     "reports": ({"id": str, "url": str, "site_id": str, "title": str, "body": str, "region": str, "agency": str,
                  "report_year": int, "publish_date": str, "attachments": str, "tables": str, "flags": str,
                  "evidence": str, "sha256": str, "fetched_at": str, "kind": str, "template": str,
-                 "extracted_by": str, "first_seen": str, "last_seen": str}, "id"),
+                 "extracted_by": str, "first_seen": str, "last_seen": str, "search_text": str}, "id"),
     "report_urls": ({"report_id": str, "url": str, "site_id": str, "fetched_at": str, "page_sha256": str,
                      "list_title": str, "list_date": str, "referer": str, "first_seen": str, "last_seen": str},
                     ("report_id", "url")),
@@ -82,9 +85,11 @@ def ensure_schema(db: Database) -> None:
     db["pages"].create_index(["site_id"], if_not_exists=True)
     db["report_urls"].create_index(["url"], if_not_exists=True)
     db["reports"].create_index(["site_id", "report_year"], if_not_exists=True)
-    if not db["reports"].detect_fts():
-        # trigram tokens let FTS find Chinese words, which have no spaces between them.
-        db["reports"].enable_fts(["title", "body"], tokenize="trigram", create_triggers=True)
+    fts = db["reports"].detect_fts()
+    if not fts or "search_text" not in db[fts].columns_dict:
+        # trigram tokens let FTS find Chinese words, which have no spaces between them; search_text makes a
+        # Traditional-script copy findable by Simplified words (an older index without it is rebuilt).
+        db["reports"].enable_fts(FTS_COLUMNS, tokenize="trigram", create_triggers=True, replace=bool(fts))
 
 
 def save_sites(db: Database, seeds: list[Seed]) -> None:
@@ -128,6 +133,11 @@ def save_error(db: Database, run_id: int | None, site_id: str | None, url: str, 
     db["errors"].insert({"run_id": run_id, "site_id": site_id, "url": url, "reason": reason, "at": now()})
 
 
+# The meta tags the national standard for government sites puts on detail pages (GB/T 39735 / 政府网站发展指引).
+STANDARD_META = ("sitename", "sitedomain", "siteidcode", "columnname", "columntype", "articletitle", "pubdate",
+                 "contentsource", "keywords", "description")
+
+
 def _canonical(urls: list[str]) -> str:
     return min(urls, key=lambda u: (len(u), u))
 
@@ -155,7 +165,9 @@ def save_report(db: Database, item: ReportPage) -> bool:
         "tables": json.dumps(item.tables, ensure_ascii=False) if item.tables is not None else None,
         "flags": json.dumps(sorted(item.flags)), "evidence": json.dumps(item.evidence, ensure_ascii=False),
         "sha256": hashlib.sha256(body.encode("utf-8")).hexdigest(), "kind": item.kind, "template": item.template,
+        "search_text": item.search_text,
         "extracted_by": item.extracted_by, "last_seen": seen_at,
+        "page_meta": json.dumps({k: item.meta[k] for k in STANDARD_META if k in item.meta}, ensure_ascii=False),
     }
     if existing is None or item.url == canonical:
         row.update(site_id=item.site_id, fetched_at=item.fetched_at)

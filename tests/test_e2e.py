@@ -151,6 +151,11 @@ def test_a_report_published_twice_is_one_record_with_both_urls(crawl: dict) -> N
                 assert set(record_for(crawl["records"], report["url"])["urls"]) == {report["url"], *also}
 
 
+def test_standard_meta_tags_are_kept_as_provenance(crawl: dict) -> None:
+    metas = [json.loads(r["page_meta"]) for r in Database(crawl["db"])["reports"].rows]
+    assert any(m.get("siteidcode") and m.get("sitename") for m in metas)
+
+
 def test_listings_keep_what_was_not_followed_with_its_kind(crawl: dict) -> None:
     listings = {row["url"]: row for row in Database(crawl["db"])["listings"].rows}
     key_points = [k for expected in EXPECTED.values() for k in expected.get("key_points") or []]
