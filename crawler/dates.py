@@ -40,3 +40,19 @@ def parse_date(text: str) -> str | None:
         year = int(digits) if len(digits) == 4 else 2000 + int(digits[-2:])  # 一七年 is 2017 in a signature
         return _valid(year, month, day)
     return None
+
+
+TITLE_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+CN_YEAR = re.compile(rf"([{_CN}0]{{4}})\s*年")
+
+
+def title_year(text: str) -> int | None:
+    """The year a title names: 2014年, 2019年度, ２０２２年 (full-width), 二〇一九年, 二0一六年."""
+    folded = text.translate({0xFF10 + d: str(d) for d in range(10)})
+    if m := TITLE_YEAR.search(folded):
+        return int(m[1])
+    if m := CN_YEAR.search(folded):
+        digits = "".join("0" if c == "0" else str(_CN_DIGITS.get(c, "")) for c in m[1])
+        if len(digits) == 4 and digits.startswith(("19", "20")):
+            return int(digits)
+    return None

@@ -49,6 +49,11 @@ class ReportPage:
     evidence: dict[str, object] = field(default_factory=dict)
     search_text: str | None = None  # title and body in Simplified script, for copies in another script
 
+    level: str | None = None  # province, city, county, town or department
+    edition: str | None = None  # six_part_2008, trial_2019, template_2021
+    outline: list[dict[str, str | None]] = field(default_factory=list)
+    metadata_evidence: dict[str, str] = field(default_factory=dict)
+
     def flag(self, name: str, evidence: object = None) -> None:
         if name not in self.flags:
             self.flags.append(name)

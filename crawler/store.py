@@ -22,7 +22,7 @@ from crawler.seeds import Seed
 # Export contract: other tools read these names. Add fields at the end; never rename or drop one.
 EXPORT_FIELDS = (
     "url", "urls", "site_id", "title", "body", "region", "agency", "report_year", "publish_date",
-    "attachments", "tables", "flags", "sha256", "fetched_at", "kind", "search_text",
+    "attachments", "tables", "flags", "sha256", "fetched_at", "kind", "search_text", "level", "edition",
 )
 
 
@@ -60,8 +60,8 @@ SCHEMA: dict[str, tuple[dict[str, type], str | tuple[str, ...]]] = {
     "reports": ({"id": str, "url": str, "site_id": str, "title": str, "body": str, "region": str, "agency": str,
                  "report_year": int, "publish_date": str, "attachments": str, "tables": str, "flags": str,
                  "evidence": str, "sha256": str, "fetched_at": str, "kind": str, "template": str,
-                 "extracted_by": str, "first_seen": str, "last_seen": str, "search_text": str, "page_meta": str},
-                "id"),
+                 "extracted_by": str, "first_seen": str, "last_seen": str, "search_text": str, "page_meta": str,
+                 "level": str, "edition": str, "outline": str, "metadata_evidence": str}, "id"),
     "report_urls": ({"report_id": str, "url": str, "site_id": str, "fetched_at": str, "page_sha256": str,
                      "list_title": str, "list_date": str, "referer": str, "first_seen": str, "last_seen": str},
                     ("report_id", "url")),
@@ -169,6 +169,8 @@ def save_report(db: Database, item: ReportPage) -> bool:
         "search_text": item.search_text,
         "extracted_by": item.extracted_by, "last_seen": seen_at,
         "page_meta": json.dumps({k: item.meta[k] for k in STANDARD_META if k in item.meta}, ensure_ascii=False),
+        "level": item.level, "edition": item.edition, "outline": json.dumps(item.outline, ensure_ascii=False),
+        "metadata_evidence": json.dumps(item.metadata_evidence, ensure_ascii=False),
     }
     if existing is None or item.url == canonical:
         row.update(site_id=item.site_id, fetched_at=item.fetched_at)

@@ -1,79 +1,185 @@
-"""Metadata: title, agency, year reported on, publish date and kind, each from the best evidence present."""
+"""Metadata: title, region, agency and level, year reported on, publish date, kind, edition and outline.
+
+Each value comes from the best evidence present, and the evidence is kept (``item.metadata_evidence``), so a
+researcher can see why a report was dated or attributed as it was.
+"""
 
 from __future__ import annotations
 
 import re
+from functools import cache
+
+import opencc
 
 from crawler.classify import classify_title
-from crawler.dates import parse_date
+from crawler.dates import parse_date, title_year
 from crawler.items import ReportPage
+from pipelines.places import Issuer, level_of, split_issuer, without_province
 
 TITLE_SUFFIX = re.compile(r"\s*[_|｜\-—–]+\s*[^_|｜\-—–]*(政府|门户|网站|网|办公室|平台|中心)[^_|｜\-—–]*$")
-YEAR_IN_TITLE = re.compile(r"((?:19|20)\d{2})\s*年")
 # 统计期限自2014年1月1日起至2014年12月31日止 (the year may be left out after 至).
 PERIOD = re.compile(
     r"((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日.{0,4}?(?:至|到|—|-)\s*(?:\1\s*年\s*)?12\s*月\s*31\s*日"
 )
 DATE_LINE = re.compile(r"(发布日期|发布时间|发文日期|时间|日期)\s*[:：]\s*(.{6,40})")
 AGENCY_END = re.compile(
-    r"(人民政府办公室|人民政府|办公室|委员会|管理局|服务中心|中心|局|委|办|厅|镇|乡|街道|区|县|市|州|盟|旗)$"
+    r"(人民政府办公室|人民政府办公厅|人民政府|政府办公室|办公室|办公厅|委员会|管委会|管理局|服务中心|中心|局|委|厅|"
+    r"街道办事处|办事处|镇|乡|街道|区|县|市|州|盟|旗)$"
 )
+# How a report names who compiled or published it: 由X编制 / 特编制X2019年度… / 现公布X2014年….
+COMPILER = (
+    re.compile(r"由([^，。、；：（）()《》“”\s]{2,30}?)(?:负责|牵头|组织)?编制"),
+    re.compile(r"(?:特|现)编制([^，。、；：（）()《》“”\s]{2,30}?)(?:19|20)\d{2}\s*年"),
+    re.compile(r"现(?:将|予以?|向社会)?公布([^，。、；：（）()《》“”\s]{2,30}?)(?:（[^）]*）)?(?:19|20)\d{2}\s*年"),
+)
+SECTIONS = (  # section key, and the words of its heading in any edition
+    ("overview", re.compile(r"概述|总体情况|基本情况")),
+    ("active", re.compile(r"主动公开")),
+    ("requests", re.compile(r"依申请|收到和处理|申请.{0,6}(办理|处理)")),
+    ("fees", re.compile(r"收费|减免")),
+    ("review", re.compile(r"行政复议|行政诉讼|复议.{0,4}诉讼")),
+    ("problems", re.compile(r"存在的?主要问题|存在问题|问题及改进|改进(措施|情况)")),
+    ("other", re.compile(r"其他需要报告|其他事项|需要说明")),
+)
+HEADING = re.compile(r"^\s*([一二三四五六七八九十]{1,3})\s*[、.．]\s*(\S.{0,40})$")
 
 
-def official_title(item: ReportPage) -> str | None:
-    """ArticleTitle meta or the page's heading, then the list link text, then <title> without its site suffix."""
-    candidates = [item.page_title, item.list_title]
-    if item.page_title:
-        candidates.append(TITLE_SUFFIX.sub("", item.page_title))
-    for candidate in candidates:
+@cache
+def _t2s() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+def official_title(item: ReportPage) -> tuple[str | None, str]:
+    """ArticleTitle meta or the page's heading, the list link text, then <title> without its site suffix."""
+    sources = [("page title" if not item.meta.get("articletitle") else "meta:ArticleTitle", item.page_title),
+               ("list page link", item.list_title)]
+    for source, candidate in sources:
         if candidate and classify_title(candidate).kind != "other":
-            return TITLE_SUFFIX.sub("", candidate).strip()
-    return next((c for c in candidates if c), None)
+            return TITLE_SUFFIX.sub("", candidate).strip(), source
+    return next(((c, s) for s, c in sources if c), (None, "none"))
 
 
-def report_year(title: str | None, body: list[str], publish_date: str | None) -> int | None:
+def report_year(title: str | None, body: list[str], published: str | None) -> tuple[int | None, str]:
     """The year reported on: the title's year, else the statistics period, else the year before publication."""
-    if title and (m := YEAR_IN_TITLE.search(title)):
-        return int(m[1])
+    if title and (year := title_year(title)):
+        return year, "title"
     for line in body:
         if m := PERIOD.search(line):
-            return int(m[1])
-    return int(publish_date[:4]) - 1 if publish_date else None
+            return int(m[1]), "statistics period sentence"
+    if published:
+        return int(published[:4]) - 1, "year before the publish date"
+    return None, "none"
 
 
-def publish_date(item: ReportPage) -> str | None:
+def publish_date(item: ReportPage) -> tuple[str | None, str]:
     """PubDate meta, a 发布日期/时间 line near the top, the list-page date, then a signature date at the end."""
     for name in ("pubdate", "publishdate", "firstpublishedtime", "article:published_time"):
         if (value := item.meta.get(name)) and (found := parse_date(value)):
-            return found
+            return found, f"meta:{name}"
     for p in item.paragraphs[:40]:
         if (m := DATE_LINE.search(p.text)) and (found := parse_date(m[2])):
-            return found
+            return found, f"{m[1]} line"
     if item.list_date:
-        return item.list_date
+        return item.list_date, "list page date"
     for line in reversed(item.body[-3:]):
         if len(line) <= 30 and (found := parse_date(line)):
-            return found
+            return found, "signature date"
+    return None, "none"
+
+
+def _issuer_in_title(title: str | None) -> Issuer:
+    if not title:
+        return Issuer((), "")
+    simplified = _t2s().convert(re.sub(r"[\s《》“”\"]", "", title))
+    m = re.search(r"(?:19|20)\d{2}|[〇零○一二三四五六七八九]{4}年", simplified)
+    return split_issuer(simplified[: m.start()] if m else "")
+
+
+def _compiler(body: list[str]) -> str | None:
+    """The body the report says compiled or published it, when it names one."""
+    for line in body[:6] + body[-4:]:
+        for pattern in COMPILER:
+            for m in pattern.finditer(line):
+                name = m.group(1)
+                if AGENCY_END.search(name) and split_issuer(name).places:
+                    return name
     return None
 
 
-def agency(item: ReportPage, title: str | None) -> str:
-    """ContentSource meta, else the title's issuer (the words before its year), else the seed's site name."""
+def region_agency_level(item: ReportPage, title: str | None) -> dict[str, str | None]:
+    """Who published the report and for which area; ``*_from`` keys name the evidence."""
+    seed_places = split_issuer(_t2s().convert(re.sub(r"\s", "", item.region))).places
+    issuer = _issuer_in_title(title)
+    compiler = _compiler(item.body)
     source = item.meta.get("contentsource", "").strip()
-    if source and AGENCY_END.search(source):
-        return source
-    if title and (m := YEAR_IN_TITLE.search(title)):
-        issuer = title[: m.start()].strip()
-        if 2 <= len(issuer) <= 40 and AGENCY_END.search(issuer):
-            return issuer
-    return item.site_name
+
+    places, region_from = issuer.places, "title"
+    if not places and compiler:
+        places, region_from = split_issuer(compiler).places, "body"
+    if not places:
+        places, region_from = without_province(seed_places), "seed region"
+    elif level_of(places[:1]) == "town" and seed_places:
+        # 新圩镇人民政府 on the 翔安区 portal: the county chain comes from the seed.
+        places, region_from = (*without_province(seed_places), *places), f"{region_from} and seed region"
+
+    if issuer.places and issuer.body:
+        agency, agency_from = "".join(issuer.places) + issuer.body, "title"
+    elif not issuer.places and issuer.body and AGENCY_END.search(issuer.body):
+        agency, agency_from = issuer.body, "title"  # 区政府办公室: a department named without its place
+    elif compiler:
+        agency, agency_from = compiler, "body (compiled by)"
+    elif source and AGENCY_END.search(source):
+        agency, agency_from = source, "meta:ContentSource"
+    elif issuer.places:
+        agency, agency_from = "".join(issuer.places) + "人民政府", "title place + 人民政府"
+    else:
+        agency, agency_from = item.site_name, "seed name"
+
+    agency_issuer = split_issuer(agency)
+    government = agency_issuer.is_government or (not agency_issuer.places and agency == item.site_name)
+    level = level_of(places) if government else "department"
+    return {"region": "".join(places), "region_from": region_from, "agency": agency, "agency_from": agency_from,
+            "level": level}
+
+
+def edition(body: list[str], year: int | None) -> str | None:
+    """six_part_2008 (Regulations of 2007), trial_2019 (国办公开办函〔2019〕60号) or template_2021 (〔2021〕30号)."""
+    text = "".join(body)
+    if re.search(r"本年制发件数|本年废止件数|现行有效件数", text):
+        return "template_2021"
+    if re.search(r"本年新制作数量|本年新公开数量|对外公开总数量", text):
+        return "trial_2019"
+    if "收到和处理政府信息公开申请情况" in text:
+        return "template_2021" if year and year >= 2021 else "trial_2019"
+    if re.search(r"依申请公开", text) and year and year < 2019:
+        return "six_part_2008"
+    return None
+
+
+def outline(body: list[str]) -> list[dict[str, str | None]]:
+    """Top-level section headings (一、… 二、…) with their numbering and the section each one is."""
+    sections = []
+    for line in body:
+        if "\t" in line or not (m := HEADING.match(line)):
+            continue
+        heading = m[2].rstrip("。：:")
+        if len(heading) > 30:
+            continue  # a numbered sentence, not a heading
+        key = next((k for k, pattern in SECTIONS if pattern.search(heading)), None)
+        sections.append({"number": m[1], "heading": heading, "section": key})
+    return sections
 
 
 class MetadataPipeline:
     def process_item(self, item: ReportPage) -> ReportPage:
-        item.title = official_title(item)
-        item.publish_date = publish_date(item)
-        item.report_year = report_year(item.title, item.body, item.publish_date)
-        item.agency = agency(item, item.title)
+        item.title, title_from = official_title(item)
+        item.publish_date, date_from = publish_date(item)
+        item.report_year, year_from = report_year(item.title, item.body, item.publish_date)
+        who = region_agency_level(item, item.title)
+        item.region, item.agency, item.level = who["region"] or item.region, who["agency"], who["level"]
         item.kind = classify_title(item.title or "").kind
+        item.edition = edition(item.body, item.report_year)
+        item.outline = outline(item.body)
+        item.metadata_evidence = {"title": title_from, "publish_date": date_from, "report_year": year_from,
+                                  "region": who["region_from"], "agency": who["agency_from"]}
         return item

@@ -62,3 +62,58 @@ def test_year_before_publication_as_last_resort() -> None:
     item = page(list_title="永昌县政府信息公开年报", list_date="2016-01-22", body=["正文。"])
     MetadataPipeline().process_item(item)
     assert (item.report_year, item.publish_date) == (2015, "2016-01-22")
+
+
+@pytest.mark.parametrize(("title", "body", "seed_region", "expected"), [
+    ("永昌县2014年政府信息公开工作年度报告",
+     ["本年报以《中华人民共和国政府信息公开条例》……为依据，由永昌县人民政府办公室编制。"], "甘肃省金昌市永昌县",
+     ("永昌县", "永昌县人民政府办公室", "department")),
+    ("威海市文登区政务服务中心2016年政府信息公开工作年度报告", ["根据……"], "山东省威海市文登区",
+     ("威海市文登区", "威海市文登区政务服务中心", "department")),
+    ("厦门市翔安区内厝镇人民政府2015年政府信息公开工作要点落实情况报告", ["……"], "福建省厦门市翔安区",
+     ("厦门市翔安区内厝镇", "厦门市翔安区内厝镇人民政府", "town")),
+    ("新圩镇人民政府2016年政府信息公开工作年度报告", ["……"], "福建省厦门市翔安区",
+     ("厦门市翔安区新圩镇", "新圩镇人民政府", "town")),
+    ("雲城區人民政府2014年政府信息公開工作年度報告", ["……"], "广东省云浮市云城区",
+     ("云城区", "云城区人民政府", "county")),
+    ("铁岭市2019年度政府信息公开工作报告",
+     ["按照《条例》要求，特编制铁岭市人民政府2019年度政府信息公开工作报告。"], "辽宁省铁岭市",
+     ("铁岭市", "铁岭市人民政府", "city")),
+    ("辽宁省人民政府2019年政府信息公开工作年度报告", ["……"], "辽宁省", ("辽宁省", "辽宁省人民政府", "province")),
+    ("区政府办公室2019年政府信息公开工作年度报告", ["……"], "广东省云浮市云城区",
+     ("云浮市云城区", "区政府办公室", "department")),
+    ("金昌市2018年政府信息公开工作年度报告", ["……"], "甘肃省金昌市", ("金昌市", "金昌市人民政府", "city")),
+])
+def test_region_agency_and_level(title: str, body: list[str], seed_region: str, expected: tuple) -> None:
+    item = page(page_title=title, region=seed_region, body=body)
+    MetadataPipeline().process_item(item)
+    assert (item.region, item.agency, item.level) == expected
+
+
+def test_edition_and_outline() -> None:
+    trial = ["一、总体情况", "2019年，……", "二、主动公开政府信息情况", "信息内容\t本年新制作数量\t本年新公开数量\t对外公开总数量",
+             "三、收到和处理政府信息公开申请情况", "四、政府信息公开行政复议、行政诉讼情况", "五、存在的主要问题及改进情况",
+             "六、其他需要报告的事项"]
+    item = page(page_title="金昌市2019年政府信息公开工作年度报告", body=trial)
+    MetadataPipeline().process_item(item)
+    assert item.edition == "trial_2019"
+    assert [(s["number"], s["section"]) for s in item.outline] == [
+        ("一", "overview"), ("二", "active"), ("三", "requests"), ("四", "review"), ("五", "problems"), ("六", "other")]
+    old = ["一、概述", "二、主动公开政府信息情况", "三、依申请公开政府信息情况", "四、政府信息公开收费及减免情况",
+           "五、因政府信息公开申请行政复议、提起行政诉讼情况", "六、存在的主要问题和改进措施"]
+    item = page(page_title="永昌县2014年政府信息公开工作年度报告", body=old)
+    MetadataPipeline().process_item(item)
+    assert item.edition == "six_part_2008"
+    assert [s["section"] for s in item.outline] == ["overview", "active", "requests", "fees", "review", "problems"]
+    new = ["一、总体情况", "信息内容\t本年制发件数\t本年废止件数\t现行有效件数"]
+    item = page(page_title="金昌市2021年政府信息公开工作年度报告", body=new)
+    MetadataPipeline().process_item(item)
+    assert item.edition == "template_2021"
+
+
+def test_evidence_names_the_sources() -> None:
+    item = page(meta={"pubdate": "2020-03-31 09:00", "articletitle": "铁岭市2019年度政府信息公开工作报告"},
+                page_title="铁岭市2019年度政府信息公开工作报告", body=["正文。"])
+    MetadataPipeline().process_item(item)
+    assert item.metadata_evidence == {"title": "meta:ArticleTitle", "publish_date": "meta:pubdate",
+                                      "report_year": "title", "region": "title", "agency": "title place + 人民政府"}
