@@ -106,6 +106,15 @@ def _compiler(body: list[str]) -> str | None:
     return None
 
 
+def _signer(body: list[str]) -> str | None:
+    """The signing body on one of the last lines (above or beside the signature date)."""
+    for line in body[-3:]:
+        name = re.sub(r"\s+", "", line)
+        if 4 <= len(name) <= 30 and AGENCY_END.search(name) and split_issuer(name).places and not parse_date(name):
+            return name
+    return None
+
+
 def region_agency_level(item: ReportPage, title: str | None) -> dict[str, str | None]:
     """Who published the report and for which area; ``*_from`` keys name the evidence."""
     seed_places = split_issuer(_t2s().convert(re.sub(r"\s", "", item.region))).places
@@ -128,10 +137,13 @@ def region_agency_level(item: ReportPage, title: str | None) -> dict[str, str | 
         agency, agency_from = issuer.body, "title"  # 区政府办公室: a department named without its place
     elif compiler:
         agency, agency_from = compiler, "body (compiled by)"
+    elif signer := _signer(item.body):
+        agency, agency_from = signer, "signature"
+    elif issuer.places:
+        # The report of a place is its government's; ContentSource names whoever ran the web page.
+        agency, agency_from = "".join(issuer.places) + "人民政府", "title place + 人民政府"
     elif source and AGENCY_END.search(source):
         agency, agency_from = source, "meta:ContentSource"
-    elif issuer.places:
-        agency, agency_from = "".join(issuer.places) + "人民政府", "title place + 人民政府"
     else:
         agency, agency_from = item.site_name, "seed name"
 

@@ -85,7 +85,9 @@ def test_exactly_the_expected_reports(crawl: dict, site_id: str) -> None:
         assert lines[0] == report["first_line"], report["url"]
         assert lines[-1] == report["last_line"], report["url"]
         assert set(report.get("flags") or []) <= set(record["flags"]), report["url"]
-        assert record["region"] and record["agency"] and record["sha256"]
+        assert (record["region"], record["agency"], record["level"]) == (
+            report["region"], report["agency"], report["level"]), report["url"]
+        assert record["sha256"]
 
 
 @pytest.mark.parametrize("site_id", sorted(EXPECTED))

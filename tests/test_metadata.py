@@ -35,7 +35,7 @@ def test_meta_tags_win_and_the_site_suffix_goes() -> None:
     assert item.title == "铁岭市2019年度政府信息公开工作报告"
     assert item.publish_date == "2020-03-31"
     assert item.report_year == 2019
-    assert item.agency == "铁岭市人民政府办公室"
+    assert item.agency == "铁岭市人民政府"  # the report of a place; ContentSource only ran the page
     assert item.kind == "annual_report"
 
 
@@ -117,3 +117,10 @@ def test_evidence_names_the_sources() -> None:
     MetadataPipeline().process_item(item)
     assert item.metadata_evidence == {"title": "meta:ArticleTitle", "publish_date": "meta:pubdate",
                                       "report_year": "title", "region": "title", "agency": "title place + 人民政府"}
+
+
+def test_a_signature_names_the_agency_when_the_title_names_a_place() -> None:
+    item = page(page_title="金昌市2021年政府信息公开工作年度报告",
+                body=["根据……现公布2021年度金昌市政府信息公开工作年度报告。", "……", "金昌市人民政府办公室", "2022年1月20日"])
+    MetadataPipeline().process_item(item)
+    assert (item.agency, item.level, item.metadata_evidence["agency"]) == ("金昌市人民政府办公室", "department", "signature")
