@@ -124,3 +124,11 @@ def test_a_signature_names_the_agency_when_the_title_names_a_place() -> None:
                 body=["根据……现公布2021年度金昌市政府信息公开工作年度报告。", "……", "金昌市人民政府办公室", "2022年1月20日"])
     MetadataPipeline().process_item(item)
     assert (item.agency, item.level, item.metadata_evidence["agency"]) == ("金昌市人民政府办公室", "department", "signature")
+
+
+def test_compiler_named_before_the_verb() -> None:
+    item = page(page_title="铁岭市2018年政府信息公开工作年度报告",
+                body=["依据《条例》和《辽宁省人民政府办公厅关于做好2018年政府信息公开工作年度报告编制和发布工作的通知》要求，"
+                      "铁岭市人民政府办公室编制了本报告。"])
+    MetadataPipeline().process_item(item)
+    assert (item.agency, item.level) == ("铁岭市人民政府办公室", "department")
