@@ -102,8 +102,9 @@ def _compiler(body: list[str]) -> str | None:
         for pattern in COMPILER:
             for m in pattern.finditer(line):
                 name = m.group(1)
-                if AGENCY_END.search(name) and split_issuer(name).places:
-                    return name
+                named = split_issuer(name)
+                if AGENCY_END.search(name) and named.places:
+                    return name if named.body else name + "人民政府"  # 现公布永昌县…: the place's government
     return None
 
 

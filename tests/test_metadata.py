@@ -132,3 +132,10 @@ def test_compiler_named_before_the_verb() -> None:
                       "铁岭市人民政府办公室编制了本报告。"])
     MetadataPipeline().process_item(item)
     assert (item.agency, item.level) == ("铁岭市人民政府办公室", "department")
+
+
+def test_a_place_named_as_publisher_means_its_government() -> None:
+    item = page(page_title="永昌县2016年政府信息公开工作年度报告",
+                body=["根据《条例》，现公布永昌县2016年政府信息公开工作年度报告。"])
+    MetadataPipeline().process_item(item)
+    assert (item.agency, item.level) == ("永昌县人民政府", "county")
