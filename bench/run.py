@@ -1,39 +1,37 @@
 """Benchmarks of govcrawl on the bundled portal world (run: `make bench`; figures go in docs/BENCHMARKS.md).
 
 1. Crawl throughput: pages/s of a full crawl of seeds/demo.yaml through the replay server (no delay).
-2. Extraction cost: ms/page of the pipelines (extract, clean, metadata, flags) against trafilatura.extract
-   alone on the same report pages, and their ratio, measured in the same run.
+2. Cleaning quality and cost on the replay cases of tests/cleaning (seed docs in portal HTML, the fixture
+   portals' pages with hand-written bodies): mean and minimum character F1 against the expected body, chrome
+   lines left, and ms/page, for the pipelines (with and without the family's body container) and for
+   trafilatura.extract alone on the same pages.
 """
 
 from __future__ import annotations
 
+import re
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import trafilatura
-import yaml
 from sqlite_utils import Database
-from w3lib.encoding import html_to_unicode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from crawler.items import ReportPage  # noqa: E402
 from crawler.replay import ReplayServer, ReplayWorld  # noqa: E402
-from pipelines.clean import CleanPipeline  # noqa: E402
-from pipelines.extract import ExtractPipeline  # noqa: E402
-from pipelines.flags import FlagPipeline  # noqa: E402
-from pipelines.metadata import MetadataPipeline  # noqa: E402
-from spiders.base import GENERIC_BODY_SELECTORS  # noqa: E402
+from pipelines.clean import key, simplified  # noqa: E402
+from tests.cleaning.cases import Case, all_cases, char_f1, chrome_left, run  # noqa: E402
 
 PORTALS = ROOT / "tests" / "fixtures" / "portals"
 CRAWL_RUNS = 3
-EXTRACT_ROUNDS = 20
+CLEANING_ROUNDS = 5
+TABLE_RULE = re.compile(r"^\|?\s*:?-{3,}")  # a Markdown table's header rule line
 
 
 def bench_crawl() -> dict[str, float]:
@@ -56,52 +54,62 @@ def bench_crawl() -> dict[str, float]:
     return {"pages": pages, "wall_s": statistics.median(walls), "pages_per_s": statistics.median(rates)}
 
 
-def report_pages() -> list[tuple[str, str]]:
-    world = ReplayWorld(PORTALS)
-    pages = []
-    for expected in sorted((ROOT / "tests" / "fixtures" / "expected").glob("*.yaml")):
-        for report in yaml.safe_load(expected.read_text("utf-8"))["reports"]:
-            parts = urlsplit(report["url"])
-            reply = world.reply(parts.hostname or "", parts.path + (f"?{parts.query}" if parts.query else ""))
-            _, text = html_to_unicode(reply.headers.get("Content-Type"), reply.body)
-            pages.append((report["url"], text))
-    return pages
+def trafilatura_lines(html: str, url: str) -> list[str]:
+    """trafilatura's text as body lines; its Markdown table rows become tab-joined rows, as in our bodies."""
+    text = trafilatura.extract(html, url=url, include_tables=True, deduplicate=False) or ""
+    lines = []
+    for line in (line.strip() for line in text.splitlines()):
+        if TABLE_RULE.match(line):
+            continue
+        if line.startswith("|") and line.endswith("|"):
+            line = "\t".join(cell.strip() for cell in line[1:-1].split("|"))
+        if line:
+            lines.append(line)
+    return lines
 
 
-def run_pipelines(url: str, html: str) -> ReportPage:
-    item = ReportPage(site_id="bench", site_name="bench", region="", url=url, status=200, fetched_at="",
-                      page_sha256="", html=html, template="generic", body_selectors=GENERIC_BODY_SELECTORS)
-    for stage in (ExtractPipeline(), CleanPipeline(), MetadataPipeline(), FlagPipeline()):
-        item = stage.process_item(item)
-    return item
-
-
-def bench_extraction() -> dict[str, float]:
-    pages = report_pages()
-    ours, theirs = [], []
-    for _ in range(EXTRACT_ROUNDS):
-        for url, html in pages:
-            start = time.perf_counter()
-            run_pipelines(url, html)
-            ours.append(time.perf_counter() - start)
-            start = time.perf_counter()
-            trafilatura.extract(html, url=url, include_tables=True, deduplicate=False)
-            theirs.append(time.perf_counter() - start)
-    ours_ms, theirs_ms = statistics.mean(ours) * 1000, statistics.mean(theirs) * 1000
-    return {"pages": len(pages), "pipelines_ms": ours_ms, "trafilatura_ms": theirs_ms, "ratio": ours_ms / theirs_ms}
+def bench_cleaning() -> dict[str, dict[str, float]]:
+    """Quality (character F1, chrome lines left) and cost (ms/page) on the replay cases of tests/cleaning."""
+    cases = all_cases()
+    readers: dict[str, Callable[[Case], list[str]]] = {
+        "pipelines": lambda case: run(case).body,
+        "pipelines without the family's container": lambda case: run(case, selectors=()).body,
+        "trafilatura alone": lambda case: trafilatura_lines(case.html(), case.url),
+    }
+    figures = {}
+    for name, read in readers.items():
+        scores, chrome, times = [], 0, []
+        for case in cases:
+            for _ in range(CLEANING_ROUNDS):
+                key.cache_clear()  # per-text caches: each round starts cold, as a page new to a crawl does
+                simplified.cache_clear()
+                start = time.perf_counter()
+                body = read(case)
+                times.append(time.perf_counter() - start)
+            scores.append(char_f1(body, case.expected))
+            chrome += len(chrome_left(body, case.expected))
+        figures[name] = {"cases": len(cases), "mean_f1": statistics.mean(scores), "min_f1": min(scores),
+                         "at_least_099": sum(s >= 0.99 for s in scores), "chrome_lines": chrome,
+                         "ms_per_page": statistics.mean(times) * 1000}
+    return figures
 
 
 def main() -> None:
     crawl = bench_crawl()
-    extraction = bench_extraction()
+    cleaning = bench_cleaning()
     print("| benchmark | figure |")
     print("|---|---|")
     print(f"| full crawl of the fixture world ({crawl['pages']} pages, median of {CRAWL_RUNS}) | "
           f"{crawl['pages_per_s']:.1f} pages/s ({crawl['wall_s']:.1f} s wall, process start included) |")
-    print(f"| pipelines (extract+clean+metadata+flags), {extraction['pages']} report pages × {EXTRACT_ROUNDS} | "
-          f"{extraction['pipelines_ms']:.2f} ms/page |")
-    print(f"| trafilatura.extract alone, same pages | {extraction['trafilatura_ms']:.2f} ms/page |")
-    print(f"| ratio pipelines / trafilatura | {extraction['ratio']:.2f} |")
+    print()
+    cases = next(iter(cleaning.values()))["cases"]
+    print(f"Cleaning, {cases} replay cases × {CLEANING_ROUNDS} rounds:")
+    print()
+    print("| reader | mean char F1 | min char F1 | cases ≥ 0.99 | chrome lines left | ms/page |")
+    print("|---|---|---|---|---|---|")
+    for name, f in cleaning.items():
+        print(f"| {name} | {f['mean_f1']:.4f} | {f['min_f1']:.4f} | {f['at_least_099']}/{f['cases']} | "
+              f"{f['chrome_lines']} | {f['ms_per_page']:.2f} |")
 
 
 if __name__ == "__main__":

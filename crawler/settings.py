@@ -44,9 +44,12 @@ DOWNLOADER_MIDDLEWARES = {
 }
 
 ITEM_PIPELINES = {
+    "pipelines.decode.DecodePipeline": 50,
     "pipelines.extract.ExtractPipeline": 100,
     "pipelines.clean.CleanPipeline": 200,
+    "pipelines.repair.RepairPipeline": 250,
     "pipelines.metadata.MetadataPipeline": 300,
+    "pipelines.script.ScriptPipeline": 350,
     "pipelines.flags.FlagPipeline": 400,
     "pipelines.store.StorePipeline": 900,
 }

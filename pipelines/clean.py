@@ -1,7 +1,8 @@
 """Clean: from extracted paragraphs to the report body — one copy of the text, its title line and chrome gone.
 
 Order matters: a body repeated on the page is reduced to one copy first (so the chrome between the copies
-becomes an edge block), then chrome is stripped, then the title line is taken off the top.
+becomes an edge block), then chrome is stripped, then the title line is taken off the top. Both steps run
+to a fixed point, so cleaning a clean body changes nothing.
 """
 
 from __future__ import annotations
@@ -9,44 +10,88 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
+import opencc
 import yaml
 
 from crawler.classify import ANNUAL_REPORT, KEY_POINTS, classify_title
 from crawler.items import Paragraph, ReportPage
 
-HEADING = re.compile(r"^([一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十]+[）)]|\d+[、.．])")
+NUMERAL = "一二三四五六七八九十"
+HEADING = re.compile(rf"^([{NUMERAL}]+[、.．]|[（(][{NUMERAL}]+[）)]|\d+[、.．])")
 SENTENCE_END = re.compile(r"[。；！？：:.;!?]$")
+# One entry of a headings list: "二、主动公开政府信息情况", up to the next entry's numeral or a separator.
+TOC_ENTRY = re.compile(rf"(?:^|(?<=[,，;；\s]))\s*(?:\d+\s+)?([{NUMERAL}]+)[、.．]\s*([^,，;；]+?)\s*(?=[,，;；]|$)")
+TOC_LINE = re.compile(rf"^\s*(?:\d+\s+)?[{NUMERAL}]+[、.．]")
+INDEX_PREFIX = re.compile(r"^\s*\d+\s+")  # "1 一、主要做法" in a numbered 目录 box
+SYMBOLS_ONLY = re.compile(r"^[\W_]+$")
 MIN_REPEAT_BLOCK = 3  # paragraphs a repeated run must span to count as a second copy of the body
 MIN_REPEAT_CHARS = 60  # ... and characters it must hold (runs of flattened "0" cells are not a body)
 MIN_DUP_PARAGRAPH = 20  # characters a paragraph needs before its exact repeat is dropped
+MIN_TOC_ENTRIES = 3  # section headings a line or block must list to be a table of contents
+MAX_HEADING_CHARS = 40
+LEAD_WINDOW = 12  # lines from the top in which the report's title line is looked for
+
+
+@cache
+def _simplifier() -> opencc.OpenCC:
+    return opencc.OpenCC("tw2sp")
+
+
+@lru_cache(maxsize=8192)
+def simplified(text: str) -> str:
+    """The text in Simplified script with Taiwan phrasing undone (for matching rules, never for storage)."""
+    try:
+        text.encode("gb2312")  # all-Simplified already: skip the conversion
+        return text
+    except UnicodeEncodeError:
+        return _simplifier().convert(text)
 
 
 @dataclass(frozen=True)
 class ChromeRules:
-    strong: tuple[re.Pattern[str], ...]
-    weak: tuple[re.Pattern[str], ...]
+    strong: re.Pattern[str]  # each kind's rules joined into one alternation
+    weak: re.Pattern[str]
 
     def is_strong(self, text: str) -> bool:
-        return any(p.search(text) for p in self.strong)
+        return _matches(self.strong, text)
 
     def is_weak(self, text: str) -> bool:
-        return any(p.search(text) for p in self.weak)
+        return _matches(self.weak, text)
+
+
+def _matches(pattern: re.Pattern[str], text: str) -> bool:
+    return bool(pattern.search(text)) or ((other := simplified(text)) != text and bool(pattern.search(other)))
 
 
 @cache
-def chrome_rules() -> ChromeRules:
-    data = yaml.safe_load(resources.files("pipelines").joinpath("data/chrome.yaml").read_text("utf-8"))
-    return ChromeRules(tuple(re.compile(p, re.I) for p in data["strong"]),
-                       tuple(re.compile(p, re.I) for p in data["weak"]))
+def _chrome_data() -> dict:
+    return yaml.safe_load(resources.files("pipelines").joinpath("data/chrome.yaml").read_text("utf-8"))
 
 
+@cache
+def chrome_rules(family: str | None = None) -> ChromeRules:
+    """The common chrome rules plus the extras of a CMS family (a template name) if it has any."""
+    data = _chrome_data()
+    extra = (data.get("families") or {}).get(family or "", {})
+    joined = {kind: re.compile("|".join(f"(?:{p})" for p in [*data[kind], *extra.get(kind, [])]), re.I)
+              for kind in ("strong", "weak")}
+    return ChromeRules(joined["strong"], joined["weak"])
+
+
+@lru_cache(maxsize=16384)
 def key(text: str) -> str:
     """Comparison key: NFKC, no white space or punctuation. For matching only, never for stored text."""
     folded = unicodedata.normalize("NFKC", text)
     return "".join(ch for ch in folded if not (ch.isspace() or unicodedata.category(ch).startswith("P")))
+
+
+def is_heading(p: Paragraph) -> bool:
+    """A section heading line: numbered (一、 (一) 1.), short, not a sentence."""
+    text = p.text
+    return not p.row and len(text) <= MAX_HEADING_CHARS and bool(HEADING.match(text)) and not text.endswith("。")
 
 
 def _is_title_line(text: str, title: str | None) -> bool:
@@ -80,10 +125,81 @@ def _longest_repeat(keys: list[str]) -> tuple[int, int, int]:
     return best
 
 
-def remove_repeats(paragraphs: list[Paragraph], title: str | None) -> tuple[list[Paragraph], bool]:
-    """Keep one copy of a body that the page holds twice, with its title; drop repeated long paragraphs.
+def _numeral(n: int) -> str:
+    """1 → 一, 10 → 十, 12 → 十二, 21 → 二十一 (n < 100)."""
+    tens, ones = divmod(n, 10)
+    prefix = "" if tens == 0 else "十" if tens == 1 else NUMERAL[tens - 1] + "十"
+    return prefix + (NUMERAL[ones - 1] if ones else "")
 
-    Table rows are exempt from the paragraph rule: the header row of one statistics table recurs in the next.
+
+NUMERAL_VALUES = {_numeral(n): n for n in range(1, 100)}
+
+
+def _toc_entries(text: str) -> list[str] | None:
+    """Keys of the headings a one-line table of contents lists ("一、…,二、…,三、…"), numbered in sequence."""
+    entries = TOC_ENTRY.findall(text)
+    if len(entries) < MIN_TOC_ENTRIES or any(len(title) > MAX_HEADING_CHARS for _, title in entries):
+        return None
+    values = [NUMERAL_VALUES.get(numeral, 0) for numeral, _ in entries]
+    if not all(values) or values != list(range(values[0], values[0] + len(values))):
+        return None
+    if len(key("".join(f"{n}{t}" for n, t in entries))) < 0.8 * len(key(text)):
+        return None  # the entries must make up the line
+    return [key(f"{n}、{t}") for n, t in entries]
+
+
+def tables_of_contents(paragraphs: list[Paragraph]) -> list[tuple[int, int]]:
+    """Spans [start, end) of the headings lists on the page: one line listing the sections, or a block of
+    heading lines (as a mirror's 目录 box) whose headings recur later in the text as its section headings."""
+    keys = [key(p.text) for p in paragraphs]
+    spans: list[tuple[int, int]] = []
+    i = 0
+    while i < len(paragraphs):
+        p = paragraphs[i]
+        entries = None if p.row else _toc_entries(p.text)
+        if entries and sum(k in keys[i + 1:] for k in entries) >= MIN_TOC_ENTRIES:
+            spans.append((i, i + 1))
+            i += 1
+            continue
+        end = i
+        while end < len(paragraphs) and not paragraphs[end].row and len(paragraphs[end].text) <= MAX_HEADING_CHARS \
+                and TOC_LINE.match(paragraphs[end].text):
+            end += 1
+        block = [key(INDEX_PREFIX.sub("", t.text)) for t in paragraphs[i:end]]
+        if end - i >= MIN_TOC_ENTRIES and sum(k in keys[end:] for k in block) >= MIN_TOC_ENTRIES:
+            spans.append((i, end))
+            i = end
+            continue
+        i += 1
+    return spans
+
+
+def _drop_extra_tables_of_contents(paragraphs: list[Paragraph]) -> tuple[list[Paragraph], bool]:
+    """Keep the first headings list that is text; drop linked ones (navigation) and later copies.
+
+    True when a copy of the text's own list went (a linked 目录 box is navigation, not a repeat)."""
+    spans = tables_of_contents(paragraphs)
+    if not spans:
+        return paragraphs, False
+    kept_one, copies = False, False
+    doomed: set[int] = set()
+    for start, end in spans:
+        if all(p.linked for p in paragraphs[start:end]):
+            doomed.update(range(start, end))
+        elif kept_one:
+            doomed.update(range(start, end))
+            copies = True
+        else:
+            kept_one = True
+    return [p for i, p in enumerate(paragraphs) if i not in doomed], copies
+
+
+def remove_repeats(paragraphs: list[Paragraph], title: str | None) -> tuple[list[Paragraph], bool]:
+    """Keep one copy of a body that the page holds twice, with its title; drop repeated long paragraphs,
+    doubled table rows and extra copies of a headings list.
+
+    Table rows repeat legitimately (the header row of one statistics table recurs in the next), so only a
+    row identical to the row before it goes; section headings stay even when a headings list named them.
     """
     keys = [key(p.text) for p in paragraphs]
     i, j, n = _longest_repeat(keys)
@@ -97,28 +213,39 @@ def remove_repeats(paragraphs: list[Paragraph], title: str | None) -> tuple[list
         else:
             # [lead][copy A][between][copy B][tail] → [lead][copy A][tail]
             paragraphs = paragraphs[: i + n] + paragraphs[j + n:]
+    paragraphs, toc_removed = _drop_extra_tables_of_contents(paragraphs)
     seen: set[str] = set()
     kept: list[Paragraph] = []
     for p in paragraphs:
         k = key(p.text)
-        if not p.row and len(k) >= MIN_DUP_PARAGRAPH and k in seen:
+        doubled_row = p.row and kept and kept[-1].row and kept[-1].text == p.text
+        repeated = not p.row and not is_heading(p) and len(k) >= MIN_DUP_PARAGRAPH and k in seen
+        if doubled_row or repeated:
             removed = True
             continue
         seen.add(k)
         kept.append(p)
-    return kept, removed
+    return kept, removed or toc_removed
 
 
 def _edge_chrome(p: Paragraph, rules: ChromeRules) -> bool:
-    return rules.is_strong(p.text) or rules.is_weak(p.text) or (p.linked and len(p.text) <= 40)
+    return (rules.is_strong(p.text) or rules.is_weak(p.text) or (p.linked and len(p.text) <= 40)
+            or bool(SYMBOLS_ONLY.match(p.text)))
 
 
-def strip_chrome(paragraphs: list[Paragraph], title: str | None) -> list[Paragraph]:
-    rules = chrome_rules()
-    # Everything above the report's own title line is page furniture (breadcrumb, list header, 时间 lines).
-    for index, p in enumerate(paragraphs[:12]):
+def _prose(p: Paragraph) -> bool:
+    return not p.row and bool(SENTENCE_END.search(p.text) or len(p.text) > 80)
+
+
+def strip_chrome(paragraphs: list[Paragraph], title: str | None, family: str | None = None) -> list[Paragraph]:
+    rules = chrome_rules(family)
+    # Everything above the report's own title line is page furniture (breadcrumb, list header, 时间 lines),
+    # as long as no running text stands above it.
+    for index, p in enumerate(paragraphs[:LEAD_WINDOW]):
         if _is_title_line(p.text, title):
             paragraphs = paragraphs[index + 1:]
+            break
+        if _prose(p) and not _edge_chrome(p, rules):
             break
     start, end = 0, len(paragraphs)
     while start < end and (_edge_chrome(paragraphs[start], rules) or _is_title_line(paragraphs[start].text, title)):
@@ -128,19 +255,24 @@ def strip_chrome(paragraphs: list[Paragraph], title: str | None) -> list[Paragra
     return [p for p in paragraphs[start:end] if not rules.is_strong(p.text)]
 
 
-def clean_body(paragraphs: list[Paragraph], title: str | None) -> tuple[list[str], list[str]]:
+def clean_body(paragraphs: list[Paragraph], title: str | None, family: str | None = None
+               ) -> tuple[list[str], list[str]]:
     """The clean body as paragraph strings, and the flags naming what was repaired."""
     flags: list[str] = []
-    paragraphs, repeated = remove_repeats([p for p in paragraphs if p.text.strip()], title)
-    if repeated:
-        flags.append("repeat_removed")
-    return [p.text for p in strip_chrome(paragraphs, title)], flags
+    paragraphs = [p for p in paragraphs if p.text.strip()]
+    while True:
+        paragraphs, repeated = remove_repeats(paragraphs, title)
+        stripped = strip_chrome(paragraphs, title, family)
+        if repeated and "repeat_removed" not in flags:
+            flags.append("repeat_removed")
+        if len(stripped) == len(paragraphs) and not repeated:
+            return [p.text for p in stripped], flags
+        paragraphs = stripped
 
 
 class CleanPipeline:
     def process_item(self, item: ReportPage) -> ReportPage:
-        title = item.page_title if item.page_title and classify_title(item.page_title).kind != "other" else None
-        item.body, flags = clean_body(item.paragraphs, title or item.list_title)
+        item.body, flags = clean_body(item.paragraphs, item.page_title or item.list_title, item.template)
         for name in flags:
             item.flag(name)
         return item

@@ -1,11 +1,18 @@
 """Extract: the report body of a page as paragraphs, plus its meta tags, title and attachment links.
 
-The family's body container first (from the spider); trafilatura when no container holds a body.
+Three strategies in order of trust: the family's body container (from the spider); when that finds nothing
+or nothing that looks like a report, the page's main block (the deepest element holding nearly all of its
+prose, right on table-layout pages where trafilatura pulls in navigation), then trafilatura (tables kept). A
+less trusted candidate wins only as a clearly better body: more running text, less navigation.
+
+Lines keep the text's own punctuation; runs of white space (full-width and no-break spaces included) become
+one space and are trimmed, zero-width characters go. Table rows are one line, cells joined by a TAB.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
@@ -14,19 +21,34 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from crawler.items import Paragraph, ReportPage
+from pipelines.clean import HEADING, chrome_rules
 
 BLOCK_TAGS = frozenset({
-    "p", "div", "section", "article", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "dl", "dt", "dd",
-    "table", "thead", "tbody", "tfoot", "tr", "blockquote", "pre", "center", "form", "header", "footer", "nav",
-    "aside", "address", "hr", "figure", "figcaption",
+    "p", "div", "section", "article", "main", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "dl", "dt",
+    "dd", "table", "thead", "tbody", "tfoot", "tr", "td", "th", "caption", "blockquote", "pre", "center", "form",
+    "header", "footer", "nav", "aside", "address", "hr", "figure", "figcaption",
 })
 DROP_TAGS = ("script", "style", "noscript", "iframe", "object", "embed", "select", "button", "input", "textarea")
-HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+# Hidden the inline-style ways: display/visibility, and the off-screen boxes hijacked mirrors hide spam links in.
+HIDDEN_STYLE = re.compile(
+    r"display\s*:\s*none|visibility\s*:\s*hidden|(?:left|top|text-indent)\s*:\s*-\d{3,}(?:\.\d+)?px", re.I
+)
 ATTACHMENT_EXT = re.compile(r"\.(pdf|docx?|xlsx?|rtf|wps|et|zip|rar|7z|ofd|pptx?|txt|csv)(\?|#|$)", re.I)
 TRS_ATTACHMENT = re.compile(r"(^|/)P0\d{10,}")
 SCRIPT_HREF = re.compile(r"""href\s*=\s*\\?["']([^"'\\]+)\\?["']""")
-SPACES = re.compile(r"[ \t\u3000\xa0\u2002\u2003\u2009\u200b\ufeff]+")
-MIN_BODY_CHARS = 120
+SPACES = re.compile(r"[ \t\r\n\f\v\u3000\xa0\u2002\u2003\u2009]+")
+ZERO_WIDTH = re.compile(r"[\u200b-\u200d\u2060\ufeff]")
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # never text; lxml refuses them in a tree it edits
+CJK = re.compile(r"[\u3400-\u9fff]")
+PROSE_PUNCT = re.compile(r"[，。；、,;]")
+LAYOUT_CELL_CHARS = 300  # a cell holding this much text is page layout, not a data table's cell
+LAYOUT_CELL_SENTENCES = 2  # ... and so is one holding this many sentences
+MAIN_BLOCK_SHARE = 0.8  # the main block holds at least this share of the page's prose
+MIN_PROSE_CJK = 15  # CJK characters a line needs to count as prose
+MIN_REPORT_PROSE = 300  # prose characters (with a section heading) for a body to look like a report
+# trafilatura's XML output, renamed into the HTML vocabulary the walker reads.
+TRAFILATURA_TAGS = {"head": "h2", "item": "li", "list": "ul", "quote": "blockquote", "row": "tr", "cell": "td",
+                    "ref": "a", "lb": "br", "code": "pre", "doc": "div", "main": "div", "hi": "span"}
 
 
 @dataclass
@@ -38,63 +60,177 @@ class Extraction:
     attachments: list[str] = field(default_factory=list)
 
 
-def _clean_line(text: str) -> str:
-    return SPACES.sub(" ", text).strip()
+def clean_line(text: str) -> str:
+    """White space of a line collapsed to single spaces and trimmed; zero-width characters dropped."""
+    return SPACES.sub(" ", ZERO_WIDTH.sub("", text)).strip()
 
 
 class _Lines:
-    """Accumulates text into lines, breaking at block boundaries, and measures link text per line."""
+    """Accumulates text into lines, breaking at block boundaries; records link text and each line's block."""
 
     def __init__(self) -> None:
         self.paragraphs: list[Paragraph] = []
+        self.owners: list[etree._Element] = []
         self._parts: list[str] = []
         self._linked = 0
+        self._owner: etree._Element | None = None
 
-    def add(self, text: str | None, linked: bool) -> None:
+    def add(self, text: str | None, linked: bool, owner: etree._Element) -> None:
         if text:
-            text = text.replace("\r", "").replace("\n", " ")
             self._parts.append(text)
+            self._owner = self._owner if self._owner is not None else owner
             if linked:
-                self._linked += len(text.strip())
+                self._linked += len(clean_line(text).replace(" ", ""))
 
-    def add_row(self, cells: list[str]) -> None:
+    def add_row(self, cells: list[str], linked: bool, owner: etree._Element) -> None:
         self.flush()
-        self.paragraphs.append(Paragraph("\t".join(cells), row=True))
+        self.paragraphs.append(Paragraph("\t".join(cells), linked=linked, row=True))
+        self.owners.append(owner)
 
     def flush(self) -> None:
-        text = _clean_line("".join(self._parts))
-        if text:
+        text = clean_line("".join(self._parts))
+        if text and self._owner is not None:
             compact = len(text.replace(" ", ""))
             self.paragraphs.append(Paragraph(text, linked=compact > 0 and self._linked >= 0.8 * compact))
-        self._parts, self._linked = [], 0
+            self.owners.append(self._owner)
+        self._parts, self._linked, self._owner = [], 0, None
+
+
+def _tag(node: etree._Element) -> str:
+    return node.tag.lower() if isinstance(node.tag, str) else ""
 
 
 def _cell_text(cell: etree._Element) -> str:
     """A table cell's text on one line (cells often hold several <p> or <br>-split fragments)."""
-    return "".join(_clean_line(t) for t in cell.itertext())
+    return "".join(clean_line(t) for t in cell.itertext())
 
 
-def _walk(node: etree._Element, out: _Lines, in_link: bool = False) -> None:
-    tag = node.tag.lower() if isinstance(node.tag, str) else ""
-    if tag == "table":
+def _is_layout(table: etree._Element) -> bool:
+    """A table that lays out the page (it nests tables or lists, or a cell holds prose) rather than holding data."""
+    if any(el is not table for el in table.iter("table")) or next(table.iter("ul", "ol", "dl"), None) is not None:
+        return True
+    for cell in table.iter("td", "th"):
+        text = _cell_text(cell)
+        if len(text) > LAYOUT_CELL_CHARS or text.count("。") >= LAYOUT_CELL_SENTENCES:
+            return True
+    return False
+
+
+def _walk(node: etree._Element, out: _Lines, in_link: bool, owner: etree._Element) -> None:
+    tag = _tag(node)
+    if tag == "table" and not _is_layout(node):
         out.flush()
         for row in node.iter("tr"):
-            cells = [_cell_text(c) for c in row if isinstance(c.tag, str) and c.tag.lower() in ("td", "th")]
+            cells = [_cell_text(c) for c in row if _tag(c) in ("td", "th")]
             if any(cells):
-                out.add_row(cells)
-        out.add(node.tail, in_link)
+                text = sum(map(len, cells))
+                linked = in_link or sum(len(_cell_text(a)) for a in row.iter("a")) >= 0.8 * text
+                out.add_row(cells, linked, node)
+        out.add(node.tail, in_link, owner)
         return
     block = tag in BLOCK_TAGS
     if block or tag == "br":
         out.flush()
     linked = in_link or tag == "a"
+    inner = node if block else owner
     if tag != "br":
-        out.add(node.text, linked)
+        out.add(node.text, linked, inner)
         for child in node:
-            _walk(child, out, linked)
+            _walk(child, out, linked, inner)
     if block:
         out.flush()
-    out.add(node.tail, in_link)
+    out.add(node.tail, in_link, owner)
+
+
+def _lines(element: etree._Element) -> _Lines:
+    out = _Lines()
+    _walk(element, out, False, element)
+    out.flush()
+    return out
+
+
+def paragraphs_of(element: etree._Element) -> list[Paragraph]:
+    return _lines(element).paragraphs
+
+
+def prose_weight(p: Paragraph) -> int:
+    """Characters of a line that reads as running text (not a link, a table row, a label or a footer line)."""
+    if p.linked or p.row or len(CJK.findall(p.text)) < MIN_PROSE_CJK or not PROSE_PUNCT.search(p.text):
+        return 0
+    return 0 if chrome_rules().is_strong(p.text) else len(p.text)
+
+
+def looks_like_report(paragraphs: list[Paragraph]) -> bool:
+    """Enough running text, with at least one section heading (一、 (一) 1.)."""
+    prose = sum(prose_weight(p) for p in paragraphs)
+    return prose >= MIN_REPORT_PROSE and any(HEADING.match(p.text) for p in paragraphs if not p.row)
+
+
+def body_score(paragraphs: list[Paragraph]) -> int:
+    """Prose characters minus navigation characters (link lines, chrome lines): higher is a better body."""
+    rules = chrome_rules()
+    noise = sum(len(p.text) for p in paragraphs if p.linked or rules.is_strong(p.text))
+    return sum(prose_weight(p) for p in paragraphs) - noise
+
+
+def main_block(root: etree._Element) -> tuple[etree._Element | None, int]:
+    """The deepest element that holds at least MAIN_BLOCK_SHARE of the prose under ``root``, and that prose."""
+    lines = _lines(root)
+    weights: Counter[etree._Element] = Counter()
+    total = 0
+    for p, owner in zip(lines.paragraphs, lines.owners, strict=True):
+        if weight := prose_weight(p):
+            total += weight
+            for el in (owner, *owner.iterancestors()):
+                weights[el] += weight
+    held = [el for el, weight in weights.items() if weight >= MAIN_BLOCK_SHARE * total]
+    return max(held, key=lambda el: sum(1 for _ in el.iterancestors()), default=None), total
+
+
+def trafilatura_paragraphs(html: str, url: str) -> list[Paragraph]:
+    """trafilatura's reading of the page (tables and links kept), as paragraphs and tab-joined rows."""
+    xml = trafilatura.extract(html, url=url, output_format="xml", include_tables=True, include_links=True,
+                              include_comments=False, deduplicate=False, favor_recall=True)
+    if not xml:
+        return []
+    try:
+        root = etree.fromstring(xml.encode("utf-8"), etree.XMLParser(recover=True))
+    except etree.XMLSyntaxError:
+        return []
+    if root is None:
+        return []
+    for el in root.iter():
+        if isinstance(el.tag, str):
+            el.tag = TRAFILATURA_TAGS.get(el.tag, el.tag)
+    paragraphs = paragraphs_of(root)
+    for p in paragraphs:
+        if p.row:  # trafilatura pads spanned rows with empty cells
+            p.text = p.text.rstrip("\t")
+    return paragraphs
+
+
+@dataclass
+class _Choice:
+    """The best body candidate so far. Candidates are offered in order of trust: the family's container is
+    what the CMS calls the body, the main block keeps the page's structure, trafilatura is a guess from
+    outside. A later one must beat the choice by a margin, so near-ties (the same text with a little more or
+    less around it) go to the more trusted."""
+
+    method: str = "none"
+    paragraphs: list[Paragraph] = field(default_factory=list)
+    score: int = 0
+
+    @property
+    def bar(self) -> int:
+        """The body score a less trusted candidate must reach to replace the choice."""
+        return max(2 * self.score, self.score + MIN_REPORT_PROSE) if self.paragraphs else 0
+
+    def offer(self, method: str, paragraphs: list[Paragraph]) -> None:
+        if not paragraphs:
+            return
+        score = body_score(paragraphs)
+        if not self.paragraphs or score >= self.bar:
+            self.method, self.paragraphs, self.score = method, paragraphs, score
 
 
 def _prune(tree: etree._Element) -> None:
@@ -105,13 +241,6 @@ def _prune(tree: etree._Element) -> None:
     for el in doomed:
         if el.getparent() is not None:
             el.drop_tree()
-
-
-def paragraphs_of(element: etree._Element) -> list[Paragraph]:
-    out = _Lines()
-    _walk(element, out)
-    out.flush()
-    return out.paragraphs
 
 
 def _meta(tree: etree._Element) -> dict[str, str]:
@@ -126,14 +255,14 @@ def _meta(tree: etree._Element) -> dict[str, str]:
 
 def _page_title(tree: etree._Element, meta: dict[str, str]) -> str | None:
     if meta.get("articletitle"):
-        return _clean_line(meta["articletitle"])
+        return clean_line(meta["articletitle"])
     for xpath in ("//h1", "//*[contains(@class,'title')][self::h2 or self::h3 or self::div or self::td]"):
         for el in tree.xpath(xpath):
-            text = _clean_line("".join(el.itertext()))
+            text = clean_line("".join(el.itertext()))
             if 6 <= len(text) <= 120:
                 return text
     title = tree.findtext(".//title")
-    return _clean_line(title) if title else None
+    return clean_line(title) if title else None
 
 
 def _containers(tree: etree._Element, selectors: tuple[str, ...]) -> tuple[str, list[etree._Element]] | None:
@@ -172,6 +301,7 @@ def _attachments(base_url: str, tree: etree._Element, scopes: list[etree._Elemen
 
 def extract(html: str, url: str, selectors: tuple[str, ...] = ()) -> Extraction:
     """Paragraphs of the report body at ``url``; never raises on malformed markup."""
+    html = CONTROL.sub("", html)
     if not html.strip():
         return Extraction([], "empty")
     try:
@@ -183,15 +313,17 @@ def extract(html: str, url: str, selectors: tuple[str, ...] = ()) -> Extraction:
     _prune(tree)
     found = _containers(tree, selectors) if selectors else None
     scopes = found[1] if found else []
-    paragraphs = [p for el in scopes for p in paragraphs_of(el)]
-    method = f"selector:{found[0]}" if found else "none"
-    if sum(len(p.text) for p in paragraphs) < MIN_BODY_CHARS:
-        text = trafilatura.extract(html, url=url, include_tables=True, include_comments=False,
-                                   deduplicate=False, favor_recall=True)
-        if text and len(text) > sum(len(p.text) for p in paragraphs):
-            paragraphs = [Paragraph(line) for line in (_clean_line(t) for t in text.splitlines()) if line]
-            method = "trafilatura"
-    return Extraction(paragraphs, method, meta, title, _attachments(url, tree, scopes, html))
+    choice = _Choice()
+    if found:
+        choice.offer(f"selector:{found[0]}", [p for el in scopes for p in paragraphs_of(el)])
+    if not looks_like_report(choice.paragraphs):
+        body = tree.find("body")
+        block, page_prose = main_block(body if body is not None else tree)
+        if block is not None:
+            choice.offer("main-block", paragraphs_of(block))
+        if 2 * page_prose >= choice.bar:  # else even all the page's prose could not make trafilatura win
+            choice.offer("trafilatura", trafilatura_paragraphs(html, url))
+    return Extraction(choice.paragraphs, choice.method, meta, title, _attachments(url, tree, scopes, html))
 
 
 class ExtractPipeline:

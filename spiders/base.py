@@ -461,6 +461,7 @@ class GovSpider(scrapy.Spider):
             list_title=response.meta.get("list_title"),
             list_date=response.meta.get("list_date"),
             referer=response.meta.get("referer_url"),
+            raw=response.body,
         )
 
     @staticmethod

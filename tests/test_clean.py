@@ -81,3 +81,59 @@ def test_runs_of_flattened_table_cells_are_not_a_second_copy() -> None:
     cells = ["规章", "?0", "?0", "?0", "规范性文件", "?0", "?0", "?0", "行政许可", "?0", "?0", "?0"]
     kept, removed = remove_repeats(paras("二、主动公开政府信息情况", *cells), None)
     assert not removed and [p.text for p in kept][1:] == cells
+
+
+HEADINGS = ["一、主要做法", "二、主动公开政府信息情况", "三、依申请公开政府信息情况", "四、存在问题及改进措施"]
+SECTION = "本年度全区政府信息公开工作有序开展，主动公开信息一千余条，依申请公开办理及时规范。"
+
+
+def test_a_headings_line_is_kept_once_and_a_linked_contents_box_goes() -> None:
+    toc_line = ",".join(HEADINGS) + ","
+    box = [Paragraph(f"{i} {h}", linked=True) for i, h in enumerate(HEADINGS, 1)]
+    sections = [line for h in HEADINGS for line in (h, SECTION.replace("本年度", h[2:4]))]
+    page = [Paragraph("根据《条例》规定，现公布本区2014年政府信息公开工作年度报告，内容涵盖全年工作情况。"), Paragraph("目录"), *box,
+            Paragraph(toc_line), *paras(*sections), Paragraph(toc_line)]
+    cleaned, flags = clean_body(page, None)
+    assert cleaned == [page[0].text, toc_line, *sections]
+    assert flags == ["repeat_removed"]  # the second copy of the text's own list is a repeat; the linked box is not
+
+
+def test_section_headings_named_by_a_contents_block_are_not_dropped_as_repeats() -> None:
+    long_headings = ["一、因政府信息公开申请提起行政复议和行政诉讼的情况", "二、政府信息公开工作存在的主要问题及改进情况",
+                     "三、政府信息公开保密审查及监督检查情况说明"]
+    body = [line for i, h in enumerate(long_headings) for line in (h, SECTION.replace("一千", f"{i + 2}千"))]
+    kept, _ = remove_repeats(paras(*long_headings, *body), None)
+    assert [p.text for p in kept] == long_headings + body  # an unlinked block stays (it may be the text's own)
+    assert sum(p.text == long_headings[0] for p in kept) == 2
+
+
+def test_traditional_chrome_is_matched_through_its_simplified_form() -> None:
+    body = ["根據《中華人民共和國政府信息公開條例》的規定，現公布本區2014年政府信息公開工作年度報告。", "一、主要做法"]
+    page = paras("當前位置：首頁 > 政務公開", *body, "相關詞條", "熱門詞條", "聯絡我們", "版權所有 粵ICP備09076321號",
+                 linked=(0, 4))
+    assert clean_body(page, None) == (body, [])
+
+
+def test_a_doubled_table_row_goes() -> None:
+    row = Paragraph("行政许可\t653\t52\t821198", row=True)
+    kept, removed = remove_repeats([Paragraph("二、主动公开政府信息情况"), row, Paragraph(row.text, row=True)], None)
+    assert removed and [p.text for p in kept] == ["二、主动公开政府信息情况", row.text]
+
+
+def test_a_familys_extra_rules_apply_to_its_pages_only() -> None:
+    page = paras("<$[信息来源]>", "一、概述", "本年度政府信息公开工作有序开展，主动公开信息一千余条。")
+    assert clean_body(page, None, "hanweb_jcms")[0] == ["一、概述", "本年度政府信息公开工作有序开展，主动公开信息一千余条。"]
+    assert clean_body(page, None, "trs_wcm")[0][0] == "<$[信息来源]>"
+
+
+def test_the_title_line_cuts_the_lead_only_above_the_running_text() -> None:
+    first = "本报告根据《条例》要求编制，全文包括概述、主动公开政府信息情况等六部分，统计期限为2015年全年。"
+    body = [first, "永昌县2015年政府信息公开工作年度报告", "一、概述"]  # the title, quoted inside the text, stays
+    page = paras("政府信息公开年报", *body, linked=(0,))
+    assert clean_body(page, "永昌县2015年政府信息公开工作年度报告")[0] == body
+
+
+def test_signature_lines_at_the_end_stay() -> None:
+    body = ["六、其他需要报告的事项", "本年度无其他需要报告的事项。", "威海市文登区人民政府办公室", "一七年一月八日"]
+    page = paras(*body, "【打印本页】【关闭窗口】", "责任编辑：王喆", "上一篇：泽库镇2016年工作要点")
+    assert clean_body(page, None)[0] == body

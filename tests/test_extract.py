@@ -57,12 +57,52 @@ def test_ucap_container_on_a_real_gov_cn_page() -> None:
     assert not any("索 引 号" in t or "主题分类" in t for t in texts)  # the metadata table is outside the body
 
 
-def test_falls_back_to_trafilatura_without_a_container() -> None:
-    body = "".join(f"<p>第{i}段：本年度政府信息公开工作稳步推进，主动公开政府信息数量持续增长。</p>" for i in range(8))
-    page = f"<html><body><div class='main'><article>{body}</article></div></body></html>"
+def test_without_a_container_the_main_block_of_a_table_layout_page_is_the_body() -> None:
+    paragraphs = "".join(f"<p>（{n}）本年度政府信息公开工作稳步推进，主动公开政府信息{n}千余条，依申请公开办理及时规范。</p>"
+                         for n in "一二三四五")
+    page = f"""<html><body><table width="1000"><tr><td class="nav"><a href="/">首页</a> | <a href="/zwgk/">政务公开</a>
+    | <a href="/xwzx/">新闻中心</a></td></tr><tr><td width="220"><a href="/zfxxgknb/">政府信息公开年报</a><br>
+    <a href="/zfxxgkzn/">政府信息公开指南</a></td><td class="text">{paragraphs}</td></tr>
+    <tr><td>主办单位：某某县人民政府办公室，承办单位：某某县信息中心，地址：某某县府前街1号</td></tr></table></body></html>"""
+    result = extract(page, "http://a.gov.cn/x.html", ("#zoom",))
+    assert result.method == "main-block"
+    assert [p.text[:3] for p in result.paragraphs] == ["（一）", "（二）", "（三）", "（四）", "（五）"]
+
+
+def test_trafilatura_is_the_fallback_when_no_running_text_anchors_a_main_block() -> None:
+    items = "".join(f"<li>第{i}项 政府信息公开目录第{i}类主动公开事项清单及责任单位</li>" for i in range(1, 9))
+    page = f"<html><body><div class='main'><article><h1>主动公开事项清单</h1><ul>{items}</ul></article></div></body></html>"
     result = extract(page, "http://a.gov.cn/x.html", ("#zoom",))
     assert result.method == "trafilatura"
-    assert result.paragraphs[0].text.startswith("第0段：本年度政府信息公开工作稳步推进")
+    assert "第1项 政府信息公开目录第1类主动公开事项清单及责任单位" in [p.text for p in result.paragraphs]
+
+
+def test_a_family_container_gives_way_only_to_a_clearly_better_body() -> None:
+    report = "".join(f"<p>{n}、本年度全县政府信息公开工作有序开展，主动公开信息一千余条，依申请公开办理及时规范，未发生行政复议。</p>"
+                     for n in "一二三四五六七八")
+    page = (f"<html><body><div class='content'><p>本栏目介绍：政府信息公开年报，按年度发布。</p></div>"
+            f"<div class='main-text'>{report}</div></body></html>")
+    wrong_container = extract(page, "http://a.gov.cn/x.html", ("div.content",))
+    assert wrong_container.method == "main-block" and len(wrong_container.paragraphs) == 8
+    right_container = extract(page, "http://a.gov.cn/x.html", ("div.main-text",))
+    assert right_container.method == "selector:div.main-text"
+
+
+def test_layout_tables_read_as_blocks_and_data_tables_as_rows() -> None:
+    layout = ('<table><tr><td><ul><li><a href="#s1">1 一、概述</a></li><li><a href="#s2">2 二、主动公开</a></li></ul>'
+              '</td></tr></table>')
+    data = "<table><tr><td><p>本年新</p><p>制作数量</p></td><td>13</td></tr><tr><td><a href='/a'>规章</a></td><td>2</td></tr></table>"
+    result = extract(f"<html><body><div id='zoom'>{layout}{data}</div></body></html>", "http://a.gov.cn/", ("#zoom",))
+    assert [(p.text, p.linked, p.row) for p in result.paragraphs] == [
+        ("1 一、概述", True, False), ("2 二、主动公开", True, False), ("本年新制作数量\t13", False, True),
+        ("规章\t2", False, True)]
+
+
+def test_off_screen_spam_and_zero_width_characters_are_not_text() -> None:
+    page = ('<html><body><div style="position:absolute;top:-999px;left:-999px"><a href="https://x.example/">即时比分</a></div>'
+            '<div id="zoom"><p>政府\u200b信息\ufeff公开</p></div></body></html>')
+    result = extract(page, "http://a.gov.cn/", ("#zoom",))
+    assert [p.text for p in result.paragraphs] == ["政府信息公开"]
 
 
 def test_broken_input_never_raises() -> None:
