@@ -35,6 +35,11 @@ HIDDEN_STYLE = re.compile(
 )
 ATTACHMENT_EXT = re.compile(r"\.(pdf|docx?|xlsx?|rtf|wps|et|zip|rar|7z|ofd|pptx?|txt|csv)(\?|#|$)", re.I)
 TRS_ATTACHMENT = re.compile(r"(^|/)P0\d{10,}")
+ATTACHMENT_LABEL = re.compile(r"^\s*(相关|本文)?附件(下载|列表)?\s*[:：]?\s*$")
+IMAGE_EXT = re.compile(r"\.(jpe?g|png|gif)$", re.I)
+# A site path or URL inside script text, ending in a file name with an extension.
+SCRIPT_PATH = re.compile(r"(?:https?://[^\s\"'|;,<>()]+|(?<![\w.])\.{0,2}/[^\s\"'|;,<>()]+)\.[A-Za-z0-9]{2,4}(?=[\s\"'|;,<>)]|$)")
+ATTACHMENT_LIST = re.compile(r"附件|fjxx|fujian|appendix|attach|fileList|file_list|\bfj\w*\s*=", re.I)
 SCRIPT_HREF = re.compile(r"""href\s*=\s*\\?["']([^"'\\]+)\\?["']""")
 SPACES = re.compile(r"[ \t\r\n\f\v\u3000\xa0\u2002\u2003\u2009]+")
 ZERO_WIDTH = re.compile(r"[\u200b-\u200d\u2060\ufeff]")
@@ -277,6 +282,22 @@ def _containers(tree: etree._Element, selectors: tuple[str, ...]) -> tuple[str, 
     return None
 
 
+def _labelled_attachment(a: etree._Element) -> bool:
+    """A file link in a 附件 block: the label in the link or a short ancestor, or a bare 附件： label before one."""
+    node: etree._Element | None = a
+    for _ in range(4):
+        if node is None:
+            return False
+        text = "".join(node.itertext())
+        if len(text) > 200:
+            return False  # climbed into the page body: the label would prove nothing
+        previous = node.getprevious()
+        if "附件" in text or (previous is not None and ATTACHMENT_LABEL.match("".join(previous.itertext()))):
+            return True
+        node = node.getparent()
+    return False
+
+
 def _attachments(base_url: str, tree: etree._Element, scopes: list[etree._Element], raw_html: str) -> list[str]:
     urls: list[str] = []
     for scope in scopes:
@@ -284,18 +305,19 @@ def _attachments(base_url: str, tree: etree._Element, scopes: list[etree._Elemen
             href = (a.get("href") or "").strip()
             if href and ATTACHMENT_EXT.search(href):
                 urls.append(urljoin(base_url, href))
-    # Outside the body: file links labelled 附件 (in the link or the line around it) or named the TRS way.
+    # Outside the body: file links in a 附件 block, or named the TRS way (P0…).
     for a in tree.iter("a"):
         href = (a.get("href") or "").strip()
-        if not (href and ATTACHMENT_EXT.search(href)):
-            continue
-        parent = a.getparent()
-        label = "".join(parent.itertext()) if parent is not None else "".join(a.itertext())
-        if "附件" in label or TRS_ATTACHMENT.search(href):
+        if href and ATTACHMENT_EXT.search(href) and (_labelled_attachment(a) or TRS_ATTACHMENT.search(href)):
             urls.append(urljoin(base_url, href))
-    # Attachments some templates write only into script variables (var rel_appendix = '<a href=...>').
+    # Attachments some templates write only into scripts: var rel_appendix = '<a href=...>', a JSON file list,
+    # a "name|path;name|path" string. In a script about attachments, listed pictures (图解) count too.
     for script in re.findall(r"<script[^>]*>(.*?)</script>", raw_html, re.S | re.I):
         urls += [urljoin(base_url, h) for h in SCRIPT_HREF.findall(script) if ATTACHMENT_EXT.search(h)]
+        listed = ATTACHMENT_LIST.search(script)
+        for path in SCRIPT_PATH.findall(script):
+            if ATTACHMENT_EXT.search(path) or (listed and IMAGE_EXT.search(path)):
+                urls.append(urljoin(base_url, path))
     return list(dict.fromkeys(urls))
 
 

@@ -88,6 +88,8 @@ def test_exactly_the_expected_reports(crawl: dict, site_id: str) -> None:
         assert (record["region"], record["agency"], record["level"]) == (
             report["region"], report["agency"], report["level"]), report["url"]
         assert record["sha256"]
+        if "attachments" in report:
+            assert sorted(record["attachments"]) == sorted(report["attachments"] or []), report["url"]
 
 
 @pytest.mark.parametrize("site_id", sorted(EXPECTED))

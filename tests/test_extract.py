@@ -117,3 +117,25 @@ def test_attachment_labelled_beside_the_link_below_the_body() -> None:
             '<div class="foot"><a href="/files/site-guide.pdf">网站使用说明</a></div></body></html>')
     result = extract(page, "http://www.tieling.gov.cn/tieling/zwgk/zfxxgknb/202003/t1.html", ("#zoom",))
     assert result.attachments == ["http://www.tieling.gov.cn/tieling/zwgk/zfxxgknb/202003/P020200331555512345678.pdf"]
+
+
+def test_attachments_listed_only_in_script_data() -> None:
+    page = ('<html><body><div id="zoom"><p>' + "正文内容。" * 40 + '</p></div><ul id="fjList"></ul>'
+            '<script>var fjxx = "年度报告.pdf|/xxgk/zfxxgknb/202201/P020220124597301824216.pdf;'
+            '年度报告（图解）.jpg|/xxgk/zfxxgknb/202201/W020220124597302219437.jpg";</script>'
+            '<script>var fileList = [{"fileName": "统计表.pdf", "filePath": "/upload/file/2021/01/27/161.pdf"}];</script>'
+            '<script src="/js/jquery.js"></script><script>var banner = "/images/banner.jpg";</script></body></html>')
+    result = extract(page, "http://www.xiangan.gov.cn/xxgk/zfxxgknb/202201/t1.htm", ("#zoom",))
+    assert result.attachments == [
+        "http://www.xiangan.gov.cn/xxgk/zfxxgknb/202201/P020220124597301824216.pdf",
+        "http://www.xiangan.gov.cn/xxgk/zfxxgknb/202201/W020220124597302219437.jpg",
+        "http://www.xiangan.gov.cn/upload/file/2021/01/27/161.pdf",
+    ]
+
+
+def test_attachment_label_in_the_block_before_the_list() -> None:
+    page = ('<html><body><div id="zoom"><p>' + "正文内容。" * 40 + '</p></div>'
+            '<div class="fj"><p>附件：</p><ul><li><a href="/attach/0/a.pdf">统计表</a></li></ul></div>'
+            '<div class="foot"><ul><li><a href="/files/guide.pdf">网站使用说明</a></li></ul></div></body></html>')
+    result = extract(page, "http://www.jinchang.gov.cn/col/col2391/art/2022/art_1.html", ("#zoom",))
+    assert result.attachments == ["http://www.jinchang.gov.cn/attach/0/a.pdf"]
