@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Debian's Chromium for the lists only JavaScript builds (Playwright cannot download its own browser here).
 CHROMIUM_STAMP := $(VENV)/.chromium
+# Debian's antiword for the text of legacy Word (.doc) attachments.
+ANTIWORD_STAMP := $(VENV)/.antiword
 
 .PHONY: setup demo test lint bench clean
 
@@ -27,11 +29,17 @@ $(CHROMIUM_STAMP): $(STAMP)
 		  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 	touch $(CHROMIUM_STAMP)
 
+$(ANTIWORD_STAMP): $(STAMP)
+	@command -v antiword >/dev/null 2>&1 || \
+		{ echo "installing Debian's antiword (text of legacy Word .doc attachments)"; \
+		  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq antiword; }
+	touch $(ANTIWORD_STAMP)
+
 # Serve the bundled offline portals on loopback, crawl seeds/demo.yaml into data/govcrawl.db, print the reports.
-demo: setup $(CHROMIUM_STAMP)
+demo: setup $(CHROMIUM_STAMP) $(ANTIWORD_STAMP)
 	$(BIN)/govcrawl demo --db data/govcrawl.db
 
-test: setup $(CHROMIUM_STAMP)
+test: setup $(CHROMIUM_STAMP) $(ANTIWORD_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass
@@ -44,6 +45,7 @@ class ReportPage:
     publish_date: str | None = None
     kind: str | None = None
     attachments: list[str] = field(default_factory=list)
+    attachment_files: list[dict[str, Any]] = field(default_factory=list)  # each file fetched: pipelines/attachments.py
     tables: dict | None = None
     flags: list[str] = field(default_factory=list)
     evidence: dict[str, object] = field(default_factory=dict)

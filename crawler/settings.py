@@ -34,6 +34,9 @@ GOVCRAWL_MAX_QUERY_VARIANTS = 40  # distinct query strings on one path (sort ord
 # Explicit proxy for every fetch (the CLI's --proxy); http_proxy/https_proxy are honoured without it.
 GOVCRAWL_PROXY = None
 GOVCRAWL_DB = "data/govcrawl.db"
+GOVCRAWL_FILES = None  # attachment files; None: files/ next to GOVCRAWL_DB
+GOVCRAWL_ATTACHMENT_MAX_BYTES = 50 * 1024 * 1024
+MEDIA_ALLOW_REDIRECTS = True  # attachment links often redirect to the file
 
 GOVCRAWL_MAX_CRAWL_DELAY = 30.0  # seconds; a robots.txt asking for more gets this
 
@@ -46,8 +49,10 @@ DOWNLOADER_MIDDLEWARES = {
 ITEM_PIPELINES = {
     "pipelines.decode.DecodePipeline": 50,
     "pipelines.extract.ExtractPipeline": 100,
+    "pipelines.attachments.AttachmentsPipeline": 150,
     "pipelines.clean.CleanPipeline": 200,
     "pipelines.repair.RepairPipeline": 250,
+    "pipelines.tables.TablesPipeline": 275,
     "pipelines.metadata.MetadataPipeline": 300,
     "pipelines.script.ScriptPipeline": 350,
     "pipelines.flags.FlagPipeline": 400,

@@ -39,6 +39,15 @@ def body_key(body: list[str]) -> str:
     return hashlib.sha256("".join(folded.split()).encode("utf-8")).hexdigest()
 
 
+def report_key(item: ReportPage) -> str:
+    """A report's identity: its text (body_key). A report whose text is still locked in its file (a scan awaiting
+    OCR) has none, so it is known by that file's bytes, or by its URL when the file could not be fetched."""
+    if item.body:
+        return body_key(item.body)
+    files = [f["sha256"] for f in item.attachment_files if f.get("sha256") and f.get("type") in ("pdf", "docx", "doc")]
+    return hashlib.sha256((f"file:{files[0]}" if files else f"url:{item.url}").encode("utf-8")).hexdigest()
+
+
 def open_db(path: str | Path) -> Database:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -68,6 +77,10 @@ SCHEMA: dict[str, tuple[dict[str, type], str | tuple[str, ...]]] = {
     "listings": ({"site_id": str, "url": str, "title": str, "list_date": str, "kind": str, "reason": str,
                   "list_url": str, "first_seen": str, "last_seen": str}, ("site_id", "url")),
     "errors": ({"id": int, "run_id": int, "site_id": str, "url": str, "reason": str, "at": str}, "id"),
+    "report_stats": ({"report_id": str, "table_name": str, "row_label": str, "column_label": str, "value": float},
+                     ("report_id", "table_name", "row_label", "column_label")),
+    "attachment_files": ({"report_id": str, "url": str, "name": str, "filename": str, "type": str, "sha256": str,
+                          "size": int, "status": str, "path": str}, ("report_id", "url")),
 }
 
 
@@ -145,7 +158,7 @@ def _canonical(urls: list[str]) -> str:
 
 def save_report(db: Database, item: ReportPage) -> bool:
     """Store a cleaned report; the same text found at another URL adds that URL. True if the report is new."""
-    report_id = body_key(item.body)
+    report_id = report_key(item)
     seen_at = now()
     existing = db["reports"].get(report_id) if db["reports"].count_where("id = ?", [report_id]) else None
     db["report_urls"].upsert(
@@ -179,7 +192,26 @@ def save_report(db: Database, item: ReportPage) -> bool:
         db["reports"].insert(row)
     else:
         db["reports"].update(report_id, row)
+    save_stats(db, report_id, item.tables)
+    save_attachment_files(db, report_id, item.attachment_files)
     return existing is None
+
+
+def save_attachment_files(db: Database, report_id: str, files: list[dict[str, Any]]) -> None:
+    """The files a report links (pipelines/attachments.py), one row per URL."""
+    columns = [c for c in SCHEMA["attachment_files"][0] if c != "report_id"]
+    db["attachment_files"].upsert_all([{"report_id": report_id, **{c: f.get(c) for c in columns}} for f in files],
+                                      pk=("report_id", "url"))
+
+
+def save_stats(db: Database, report_id: str, tables: dict | None) -> None:
+    """The report's table cells as long rows SQL can aggregate: every {row: {column: value}} grid of ``tables``
+    (pipelines/tables.py), an unknown cell as NULL. They replace the rows of the report's previous save."""
+    db["report_stats"].delete_where("report_id = ?", [report_id])
+    rows = [{"report_id": report_id, "table_name": name, "row_label": row, "column_label": column, "value": value}
+            for name, grid in (tables or {}).items() if isinstance(grid, dict)
+            for row, cells in grid.items() for column, value in cells.items()]
+    db["report_stats"].insert_all(rows, pk=("report_id", "table_name", "row_label", "column_label"))
 
 
 def export_records(db: Database) -> Iterator[dict[str, Any]]:

@@ -355,5 +355,5 @@ class ExtractPipeline:
         item.extracted_by = result.method
         item.meta = result.meta
         item.page_title = result.page_title
-        item.attachments = result.attachments
+        item.attachments = list(dict.fromkeys([*item.attachments, *result.attachments]))  # the spider's kept
         return item

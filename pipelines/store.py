@@ -10,6 +10,7 @@ from scrapy import signals as scrapy_signals
 
 from crawler import signals, store
 from crawler.items import ReportPage
+from pipelines.attachments import TEXT_IN_FILE
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -69,7 +70,7 @@ class StorePipeline:
 
     def process_item(self, item: ReportPage) -> ReportPage:
         assert self.db is not None
-        if not item.body:
+        if not item.body and not TEXT_IN_FILE.intersection(item.flags):
             self.crawler.stats.inc_value("govcrawl/reports_empty")
             self.crawler.signals.send_catch_log(signals.fetch_failed, site_id=item.site_id, url=item.url,
                                                 reason="no report text could be extracted")

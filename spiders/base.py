@@ -35,6 +35,7 @@ from crawler.seeds import Seed, load_seeds
 
 SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "#", "data:")
 NON_PAGE_EXT = re.compile(r"\.(jpe?g|png|gif|bmp|css|js|ico|svg|swf|mp4|flv|zip|rar|exe|pdf|docx?|xlsx?|rtf)$", re.I)
+DOCUMENT_EXT = re.compile(r"\.(pdf|docx?)$", re.I)  # a report published only as a file
 SPACE = re.compile(r"\s+")
 CALENDAR_QUERY = re.compile(r"(^|&)(date|day|riqi|rq|cal|calendar|ymd)=\d{4}-?\d{1,2}-?\d{1,2}", re.I)
 # The body containers of the CMS families that portals run on, most specific first: the fallback of a
@@ -151,6 +152,7 @@ class GovSpider(scrapy.Spider):
         self.outstanding: Counter[str] = Counter()
         self.query_variants: dict[tuple[str, str], set[str]] = {}
         self.rendered: set[str] = set()
+        self.documents: set[str] = set()
 
     @classmethod
     def handles(cls, seed: Seed) -> bool:
@@ -186,12 +188,16 @@ class GovSpider(scrapy.Spider):
         self.crawler.signals.send_catch_log(signals.trap_stopped, site_id=site_id, url=url, guard=guard)
 
     # -- requests -------------------------------------------------------------------------------
-    def in_scope(self, seed: Seed, url: str) -> bool:
+    def on_site(self, seed: Seed, url: str) -> bool:
         parts = urlsplit(url)
         host = (parts.hostname or "").lower()
-        if parts.scheme not in ("http", "https") or NON_PAGE_EXT.search(parts.path):
-            return False
-        return any(host == d or host.endswith("." + d) for d in seed.domains)
+        return parts.scheme in ("http", "https") and any(host == d or host.endswith("." + d) for d in seed.domains)
+
+    def in_scope(self, seed: Seed, url: str) -> bool:
+        return self.on_site(seed, url) and not NON_PAGE_EXT.search(urlsplit(url).path)
+
+    def is_document(self, seed: Seed, url: str) -> bool:
+        return self.on_site(seed, url) and bool(DOCUMENT_EXT.search(urlsplit(url).path))
 
     def trap(self, seed: Seed, url: str) -> str | None:
         """The trap guard a URL trips, if any: calendars, query-string explosions, ever-deeper paths."""
@@ -332,8 +338,9 @@ class GovSpider(scrapy.Spider):
     def record_entries(self, site_id: str, list_url: str, entries: list[Anchor]) -> None:
         """Tell the store every titled entry of a list page with its kind, followed or not."""
         rows = []
+        seed = self.sites[site_id]
         for anchor in entries:
-            if len(anchor.text) < 6 or not self.in_scope(self.sites[site_id], anchor.url):
+            if len(anchor.text) < 6 or not (self.in_scope(seed, anchor.url) or self.is_document(seed, anchor.url)):
                 continue  # pager digits, 首页, links off the site
             kind = classify_title(anchor.text)
             rows.append({"url": anchor.url, "title": anchor.text, "date": anchor.date, "kind": kind.kind,
@@ -399,10 +406,28 @@ class GovSpider(scrapy.Spider):
                 return await page.content()
         return None
 
-    def report_request(self, response: Response, anchor: Anchor) -> scrapy.Request | None:
+    def report_request(self, response: Response, anchor: Anchor) -> scrapy.Request | ReportPage | None:
+        seed = self.seed_of(response)
+        if self.is_document(seed, anchor.url):
+            return self.document_report(seed, response, anchor)
         return self.site_request(
-            self.seed_of(response), anchor.url, self.parse_report, hops=response.meta["hops"] + 1,
+            seed, anchor.url, self.parse_report, hops=response.meta["hops"] + 1,
             list_title=anchor.text, list_date=anchor.date, referer_url=response.url,
+        )
+
+    def document_report(self, seed: Seed, response: Response, anchor: Anchor) -> ReportPage | None:
+        """A report published only as a PDF or Word file: no page to fetch here, the file is its attachment
+        (the attachments pipeline downloads it through the same politeness and reads its text)."""
+        if anchor.url in self.documents:
+            return None
+        self.documents.add(anchor.url)
+        self.crawler.stats.inc_value("govcrawl/report_documents")
+        template = self.template_for(seed.id)
+        return ReportPage(
+            site_id=seed.id, site_name=seed.name, region=seed.region, url=anchor.url, status=0,
+            fetched_at=datetime.now(UTC).isoformat(timespec="seconds"), page_sha256="", html="",
+            template=template.name, list_title=anchor.text, list_date=anchor.date, referer=response.url,
+            attachments=[anchor.url],
         )
 
     def pagination_urls(self, response: TextResponse) -> list[str]:

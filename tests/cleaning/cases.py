@@ -89,11 +89,12 @@ def templates() -> dict[str, Template]:
 
 @cache
 def stages() -> tuple[type, ...]:
-    """The item pipelines in the order crawler/settings.py runs them, up to (not including) the store."""
+    """The item pipelines in the order crawler/settings.py runs them, without the two that need a running crawl:
+    attachments (downloads) and the store."""
     classes = []
     for path, _ in sorted(settings.ITEM_PIPELINES.items(), key=lambda kv: kv[1]):
         module, name = path.rsplit(".", 1)
-        if module != "pipelines.store":
+        if module not in ("pipelines.attachments", "pipelines.store"):
             classes.append(getattr(import_module(module), name))
     return tuple(classes)
 
