@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 import logging
 import mimetypes
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -228,6 +229,13 @@ class ReplayServer(ThreadingHTTPServer):
         self.requests: list[Seen] = []  # every request answered, in order
         self._requests_lock = threading.Lock()
         super().__init__((LOOPBACK, port), _Handler)
+
+    def handle_error(self, request: object, client_address: tuple[str, int]) -> None:
+        """A client that hangs up mid-answer (a browser, a download over its size cap) is no server error."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            log.debug("%s hung up", client_address)
+            return
+        super().handle_error(request, client_address)  # type: ignore[arg-type]
 
     def log_request_seen(self, method: str, host: str, target: str) -> None:
         with self._requests_lock:
