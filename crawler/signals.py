@@ -4,8 +4,6 @@
 fetch_failed = object()
 # site_finished(site_id: str): a site has no request left in flight.
 site_finished = object()
-# trap_stopped(site_id: str, url: str, guard: str): a trap guard refused a request.
-trap_stopped = object()
 # template_chosen(site_id: str, template: str, reasons: list[str]): `auto` took a site for this CMS family.
 template_chosen = object()
 # list_read(site_id: str, list_url: str, entries: list[dict]): the entries of one list page of the column,

@@ -113,6 +113,11 @@ class Template:
         """Why ``response`` looks like a page of this family (empty: it does not)."""
         return []
 
+    @staticmethod
+    def links_shaped(response: TextResponse, pattern: re.Pattern[str], at_least: int) -> bool:
+        """Whether the page links to ``at_least`` URLs of the shape a family gives its pages."""
+        return sum(bool(pattern.search(h)) for h in response.css("a::attr(href)").getall()) >= at_least
+
     def list_entries(self, response: TextResponse) -> list[Anchor]:
         """The entries of one list page of the column."""
         return list(anchors(response))
@@ -185,7 +190,6 @@ class GovSpider(scrapy.Spider):
         self.crawler.stats.inc_value(f"govcrawl/trap/{guard}")
         self.crawler.stats.inc_value(f"govcrawl/trap/{guard}/{site_id}")
         self.logger.info("site %s: %s guard stopped %s", site_id, guard, url)
-        self.crawler.signals.send_catch_log(signals.trap_stopped, site_id=site_id, url=url, guard=guard)
 
     # -- requests -------------------------------------------------------------------------------
     def on_site(self, seed: Seed, url: str) -> bool:

@@ -51,10 +51,9 @@ class HanwebJcms(Template):
             reasons.append("jpage list proxy /module/web/jpage/dataproxy.jsp")
         if "<$[信息内容]>" in response.text:
             reasons.append("<$[信息内容]> template markers around the body")
-        links = response.css("a::attr(href)").getall()
-        if sum(bool(DETAIL_URL.search(h)) for h in links) >= 2:
+        if self.links_shaped(response, DETAIL_URL, 2):
             reasons.append("detail links shaped /art/Y/M/D/art_COL_ID.html")
-        if sum(bool(COLUMN_URL.search(h)) for h in links) >= 3:
+        if self.links_shaped(response, COLUMN_URL, 3):
             reasons.append("column links shaped /col/colN/index.html")
         return reasons
 

@@ -50,8 +50,7 @@ class HanwebJpaas(Template):
             reasons.append("list unit built by JPaaS unitbuild.js")
         if "jpaas-publish-server" in response.text:
             reasons.append("JPaaS publish-server API")
-        links = response.css("a::attr(href)").getall()
-        if sum(bool(DETAIL_URL.search(h)) for h in links) >= 2:
+        if self.links_shaped(response, DETAIL_URL, 2):
             reasons.append("detail links shaped /art/YYYY/art_<32 hex>.html")
         return reasons
 

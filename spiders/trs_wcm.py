@@ -25,8 +25,7 @@ class TrsWcm(Template):
             reasons.append("WCM template tag comment")
         if response.css("div.TRS_Editor, div.TRS_UEDITOR"):
             reasons.append("body in div.TRS_Editor / div.TRS_UEDITOR")
-        links = response.css("a::attr(href)").getall()
-        if sum(bool(DETAIL_URL.search(h)) for h in links) >= 2:
+        if self.links_shaped(response, DETAIL_URL, 2):
             reasons.append("detail links shaped /YYYYMM/tYYYYMMDD_N.html")
         return reasons
 
