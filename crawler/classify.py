@@ -70,7 +70,3 @@ def classify_title(title: str) -> Classification:
         if rule.matches(compact, has_year):
             return Classification(rule.kind, rule.reason)
     return Classification(default, "no rule matched")
-
-
-def is_annual_report_title(title: str) -> bool:
-    return classify_title(title).kind == ANNUAL_REPORT
