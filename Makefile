@@ -41,10 +41,12 @@ demo: setup $(CHROMIUM_STAMP) $(ANTIWORD_STAMP)
 
 test: setup $(CHROMIUM_STAMP) $(ANTIWORD_STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 lint: setup
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 bench: setup
 	$(BIN)/python bench/run.py

@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from crawler.replay import ReplayServer, ReplayWorld  # noqa: E402
-from pipelines.clean import key, simplified  # noqa: E402
+from crawler.text import clear_caches  # noqa: E402
 from tests.cleaning.cases import Case, all_cases, char_f1, chrome_left, run  # noqa: E402
 
 PORTALS = ROOT / "tests" / "fixtures" / "portals"
@@ -81,8 +81,7 @@ def bench_cleaning() -> dict[str, dict[str, float]]:
         scores, chrome, times = [], 0, []
         for case in cases:
             for _ in range(CLEANING_ROUNDS):
-                key.cache_clear()  # per-text caches: each round starts cold, as a page new to a crawl does
-                simplified.cache_clear()
+                clear_caches()  # per-text caches: each round starts cold, as a page new to a crawl does
                 start = time.perf_counter()
                 body = read(case)
                 times.append(time.perf_counter() - start)

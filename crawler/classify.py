@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 
-import opencc
-import yaml
+from crawler.rules import data_yaml
+from crawler.text import converter
 
 ANNUAL_REPORT = "annual_report"
 KEY_POINTS = "key_points"
@@ -39,7 +38,7 @@ class Classification:
 
 @cache
 def _rules() -> tuple[re.Pattern[str], tuple[Rule, ...], str]:
-    data = yaml.safe_load(resources.files("crawler").joinpath("data/report_kinds.yaml").read_text("utf-8"))
+    data = data_yaml("crawler", "report_kinds.yaml")
     rules = tuple(
         Rule(
             kind=r["kind"],
@@ -53,17 +52,12 @@ def _rules() -> tuple[re.Pattern[str], tuple[Rule, ...], str]:
     return re.compile(data["year"]), rules, data["default"]
 
 
-@cache
-def _t2s() -> opencc.OpenCC:
-    return opencc.OpenCC("t2s")
-
-
 def classify_title(title: str) -> Classification:
     """Classify a page or link title as ``annual_report``, ``key_points`` or ``other``.
 
     Traditional-script titles (mirrors, Hong Kong/Taiwan copies) are read through OpenCC's t2s.
     """
-    compact = _t2s().convert(re.sub(r"\s+", "", title or ""))
+    compact = converter("t2s").convert(re.sub(r"\s+", "", title or ""))
     year_re, rules, default = _rules()
     has_year = bool(year_re.search(compact))
     for rule in rules:

@@ -10,14 +10,13 @@ from sqlite_utils import Database
 
 from crawler import store
 from crawler.export import FORMATS, export
+from crawler.families import template_names
 from crawler.seeds import Seed, SeedError, load_seeds
 
 DEFAULT_DB = "data/govcrawl.db"
 
 
 def _load_seeds_or_exit(path: str, sites: tuple[str, ...] = ()) -> list[Seed]:
-    from spiders import template_names
-
     try:
         seeds = load_seeds(path, template_names())
     except SeedError as exc:

@@ -2,8 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from crawler.clock import now
+
+if TYPE_CHECKING:
+    from scrapy.http import TextResponse
+
+    from crawler.seeds import Seed
+
+# Flags of a report whose text is in a file govcrawl could not read: the record is kept without text.
+TEXT_IN_FILE = frozenset({"needs_ocr", "needs_conversion", "attachment_unreadable"})
 
 
 @dataclass
@@ -48,13 +59,31 @@ class ReportPage:
     attachment_files: list[dict[str, Any]] = field(default_factory=list)  # each file fetched: pipelines/attachments.py
     tables: dict | None = None
     flags: list[str] = field(default_factory=list)
-    evidence: dict[str, object] = field(default_factory=dict)
+    evidence: dict[str, Any] = field(default_factory=dict)
     search_text: str | None = None  # title and body in Simplified script, for copies in another script
 
     level: str | None = None  # province, city, county, town or department
     edition: str | None = None  # six_part_2008, trial_2019, template_2021
     outline: list[dict[str, str | None]] = field(default_factory=list)
     metadata_evidence: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of_page(cls, seed: Seed, response: TextResponse, template: str, body_selectors: tuple[str, ...],
+                list_title: str | None, list_date: str | None, referer: str | None) -> ReportPage:
+        """A report page as fetched, before any stage has read it."""
+        return cls(site_id=seed.id, site_name=seed.name, region=seed.region, url=response.url,
+                   status=response.status, fetched_at=now(), page_sha256=hashlib.sha256(response.body).hexdigest(),
+                   html=response.text, template=template, body_selectors=body_selectors, list_title=list_title,
+                   list_date=list_date, referer=referer, raw=response.body)
+
+    @classmethod
+    def of_document(cls, seed: Seed, url: str, template: str, list_title: str | None, list_date: str | None,
+                    referer: str | None) -> ReportPage:
+        """A report published only as a PDF or Word file: no page, the file is its attachment (the attachments
+        stage downloads it and reads its text)."""
+        return cls(site_id=seed.id, site_name=seed.name, region=seed.region, url=url, status=0, fetched_at=now(),
+                   page_sha256="", html="", template=template, list_title=list_title, list_date=list_date,
+                   referer=referer, attachments=[url])
 
     def flag(self, name: str, evidence: object = None) -> None:
         if name not in self.flags:

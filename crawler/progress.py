@@ -6,6 +6,7 @@ import logging
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
@@ -58,12 +59,13 @@ class Progress:
         if ext.interactive:
             for handler in logging.getLogger().handlers:
                 handler.addFilter(_clear_status_line)
-        for handler, signal in (
+        handlers: tuple[tuple[Callable[..., Any], object], ...] = (
             (ext.opened, scrapy_signals.spider_opened), (ext.closed, scrapy_signals.spider_closed),
             (ext.page, scrapy_signals.response_received), (ext.report, scrapy_signals.item_scraped),
             (ext.error, signals.fetch_failed), (ext.site_done, signals.site_finished),
-        ):
-            crawler.signals.connect(handler, signal)
+        )
+        for method, signal in handlers:
+            crawler.signals.connect(method, signal)
         return ext
 
     def opened(self, spider: Any) -> None:

@@ -25,7 +25,7 @@ RETRY_TIMES = 2
 DEPTH_LIMIT = 60
 DEPTH_PRIORITY = 0
 
-# Per-site bounds enforced by spiders/base.py (trap guards).
+# Per-site bounds (crawler/bounds.py: trap guards).
 GOVCRAWL_MAX_HOPS = 3  # home → 政务公开 → 信息公开目录 → annual-report column
 GOVCRAWL_SITE_PAGE_BUDGET = 400
 GOVCRAWL_MAX_LIST_PAGES = 60

@@ -10,12 +10,12 @@ import hashlib
 import json
 import unicodedata
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
 
+from crawler.clock import now
 from crawler.items import ReportPage
 from crawler.seeds import Seed
 
@@ -27,10 +27,6 @@ EXPORT_FIELDS = (
 
 
 FTS_COLUMNS = ("title", "body", "search_text")
-
-
-def now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def body_key(body: list[str]) -> str:
@@ -87,7 +83,7 @@ SCHEMA: dict[str, tuple[dict[str, type], str | tuple[str, ...]]] = {
 def ensure_schema(db: Database) -> None:
     """Create missing tables, add missing columns (older corpora upgrade in place), indexes and FTS."""
     for name, (columns, pk) in SCHEMA.items():
-        table = db[name]
+        table = db.table(name)
         if not table.exists():
             foreign_keys = [("report_id", "reports", "id")] if name == "report_urls" else None
             table.create(columns, pk=pk, foreign_keys=foreign_keys)
@@ -96,24 +92,24 @@ def ensure_schema(db: Database) -> None:
         for column, kind in columns.items():
             if column not in existing:
                 table.add_column(column, kind)
-    db["pages"].create_index(["site_id"], if_not_exists=True)
-    db["report_urls"].create_index(["url"], if_not_exists=True)
-    db["reports"].create_index(["site_id", "report_year"], if_not_exists=True)
-    fts = db["reports"].detect_fts()
-    if not fts or "search_text" not in db[fts].columns_dict:
+    db.table("pages").create_index(["site_id"], if_not_exists=True)
+    db.table("report_urls").create_index(["url"], if_not_exists=True)
+    db.table("reports").create_index(["site_id", "report_year"], if_not_exists=True)
+    fts = db.table("reports").detect_fts()
+    if not fts or "search_text" not in db.table(fts).columns_dict:
         # trigram tokens let FTS find Chinese words, which have no spaces between them; search_text makes a
         # Traditional-script copy findable by Simplified words (an older index without it is rebuilt).
-        db["reports"].enable_fts(FTS_COLUMNS, tokenize="trigram", create_triggers=True, replace=bool(fts))
+        db.table("reports").enable_fts(FTS_COLUMNS, tokenize="trigram", create_triggers=True, replace=bool(fts))
 
 
 def save_sites(db: Database, seeds: list[Seed]) -> None:
     rows = [{**s.as_row(), "allowed_domains": json.dumps(list(s.domains)), "updated_at": now()} for s in seeds]
-    db["sites"].upsert_all(rows, pk="id")
+    db.table("sites").upsert_all(rows, pk="id")
 
 
 def save_detected_template(db: Database, site_id: str, template: str, reasons: list[str]) -> None:
     """What ``template: auto`` took a site for, and why."""
-    db["sites"].update(site_id, {"detected_template": template, "detected_at": now(),
+    db.table("sites").update(site_id, {"detected_template": template, "detected_at": now(),
                                  "detected_reasons": json.dumps(reasons, ensure_ascii=False)})
 
 
@@ -122,12 +118,12 @@ def save_listings(db: Database, site_id: str, list_url: str, entries: list[dict[
     seen = now()
     rows = [{"site_id": site_id, "url": e["url"], "title": e["title"], "list_date": e["date"], "kind": e["kind"],
              "reason": e["reason"], "list_url": list_url, "last_seen": seen} for e in entries]
-    db["listings"].upsert_all(rows, pk=("site_id", "url"))
+    db.table("listings").upsert_all(rows, pk=("site_id", "url"))
     db.execute("UPDATE listings SET first_seen = ? WHERE site_id = ? AND first_seen IS NULL", [seen, site_id])
 
 
 def start_run(db: Database, seeds_file: str, site_ids: list[str]) -> int:
-    table = db["runs"]
+    table = db.table("runs")
     table.insert({"started_at": now(), "seeds_file": seeds_file, "sites": json.dumps(site_ids), "status": "running",
                   "pages": 0, "reports_new": 0, "reports_seen": 0, "errors": 0})
     return table.last_pk  # type: ignore[return-value]
@@ -135,16 +131,16 @@ def start_run(db: Database, seeds_file: str, site_ids: list[str]) -> int:
 
 def finish_run(db: Database, run_id: int, status: str, counts: dict[str, int], stats: dict[str, object]) -> None:
     """Close a run with its counts and govcrawl's own stats (trap guards, rendered pages, crawl delays)."""
-    db["runs"].update(run_id, {"finished_at": now(), "status": status, **counts,
+    db.table("runs").update(run_id, {"finished_at": now(), "status": status, **counts,
                                "stats": json.dumps(stats, ensure_ascii=False, sort_keys=True)})
 
 
 def save_page(db: Database, row: dict[str, Any]) -> None:
-    db["pages"].upsert(row, pk="url")
+    db.table("pages").upsert(row, pk="url")
 
 
 def save_error(db: Database, run_id: int | None, site_id: str | None, url: str, reason: str) -> None:
-    db["errors"].insert({"run_id": run_id, "site_id": site_id, "url": url, "reason": reason, "at": now()})
+    db.table("errors").insert({"run_id": run_id, "site_id": site_id, "url": url, "reason": reason, "at": now()})
 
 
 # The meta tags the national standard for government sites puts on detail pages (GB/T 39735 / 政府网站发展指引).
@@ -160,8 +156,8 @@ def save_report(db: Database, item: ReportPage) -> bool:
     """Store a cleaned report; the same text found at another URL adds that URL. True if the report is new."""
     report_id = report_key(item)
     seen_at = now()
-    existing = db["reports"].get(report_id) if db["reports"].count_where("id = ?", [report_id]) else None
-    db["report_urls"].upsert(
+    existing = db.table("reports").get(report_id) if db.table("reports").count_where("id = ?", [report_id]) else None
+    db.table("report_urls").upsert(
         {"report_id": report_id, "url": item.url, "site_id": item.site_id, "fetched_at": item.fetched_at,
          "page_sha256": item.page_sha256, "list_title": item.list_title, "list_date": item.list_date,
          "referer": item.referer, "last_seen": seen_at},
@@ -169,7 +165,7 @@ def save_report(db: Database, item: ReportPage) -> bool:
     )
     db.execute("UPDATE report_urls SET first_seen = ? WHERE report_id = ? AND url = ? AND first_seen IS NULL",
                [seen_at, report_id, item.url])
-    urls = [r["url"] for r in db["report_urls"].rows_where("report_id = ?", [report_id])]
+    urls = [r["url"] for r in db.table("report_urls").rows_where("report_id = ?", [report_id])]
     canonical = _canonical(urls)
     body = "\n".join(item.body)
     row = {
@@ -189,9 +185,9 @@ def save_report(db: Database, item: ReportPage) -> bool:
         row.update(site_id=item.site_id, fetched_at=item.fetched_at)
     if existing is None:
         row["first_seen"] = seen_at
-        db["reports"].insert(row)
+        db.table("reports").insert(row)
     else:
-        db["reports"].update(report_id, row)
+        db.table("reports").update(report_id, row)
     save_stats(db, report_id, item.tables)
     save_attachment_files(db, report_id, item.attachment_files)
     return existing is None
@@ -200,18 +196,18 @@ def save_report(db: Database, item: ReportPage) -> bool:
 def save_attachment_files(db: Database, report_id: str, files: list[dict[str, Any]]) -> None:
     """The files a report links (pipelines/attachments.py), one row per URL."""
     columns = [c for c in SCHEMA["attachment_files"][0] if c != "report_id"]
-    db["attachment_files"].upsert_all([{"report_id": report_id, **{c: f.get(c) for c in columns}} for f in files],
+    db.table("attachment_files").upsert_all([{"report_id": report_id, **{c: f.get(c) for c in columns}} for f in files],
                                       pk=("report_id", "url"))
 
 
 def save_stats(db: Database, report_id: str, tables: dict | None) -> None:
     """The report's table cells as long rows SQL can aggregate: every {row: {column: value}} grid of ``tables``
     (pipelines/tables.py), an unknown cell as NULL. They replace the rows of the report's previous save."""
-    db["report_stats"].delete_where("report_id = ?", [report_id])
+    db.table("report_stats").delete_where("report_id = ?", [report_id])
     rows = [{"report_id": report_id, "table_name": name, "row_label": row, "column_label": column, "value": value}
             for name, grid in (tables or {}).items() if isinstance(grid, dict)
             for row, cells in grid.items() for column, value in cells.items()]
-    db["report_stats"].insert_all(rows, pk=("report_id", "table_name", "row_label", "column_label"))
+    db.table("report_stats").insert_all(rows, pk=("report_id", "table_name", "row_label", "column_label"))
 
 
 def export_records(db: Database) -> Iterator[dict[str, Any]]:

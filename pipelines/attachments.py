@@ -15,7 +15,6 @@ import hashlib
 import html
 import re
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, Self
 from urllib.parse import unquote_to_bytes, urljoin, urlsplit
@@ -27,11 +26,13 @@ from scrapy.pipelines.files import FilesPipeline
 from scrapy.pipelines.media import FileException
 from scrapy.utils.asyncio import run_in_thread
 
+from crawler.chrome import chrome_rules
 from crawler.classify import ANNUAL_REPORT, classify_title
-from crawler.items import Paragraph, ReportPage
-from pipelines.clean import clean_body, simplified
-from pipelines.documents import DOCUMENT_TYPES, DocumentText, document_text, sniff
-from pipelines.extract import clean_line
+from crawler.documents import DOCUMENT_TYPES, DocumentText, document_text, sniff
+from crawler.items import TEXT_IN_FILE, Paragraph, ReportPage
+from crawler.rules import data_lines
+from crawler.text import CJK, SENTENCE_END, clean_line, simplified
+from crawler.urls import DOCUMENT_EXT
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -41,29 +42,32 @@ if TYPE_CHECKING:
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024  # GOVCRAWL_ATTACHMENT_MAX_BYTES: a scanned report runs to tens of MB
 MIN_OWN_TEXT = 100  # CJK characters a page needs, besides pointers to its attachment, to hold its own report
-DOCUMENT_EXT = re.compile(r"\.(pdf|docx?)$", re.I)
-CJK = re.compile(r"[\u3400-\u9fff]")
+PROSE_CHARS = 80  # a line this long, or one that ends a sentence, is running text
 ANCHOR = re.compile(r"""<a\b([^>]*?)\bhref\s*=\s*\\?["']([^"'\\]+)\\?["']([^>]*)>(.*?)</a\s*>""", re.I | re.S)
 TITLE_ATTR = re.compile(r"""\b(?:title|textvalue)\s*=\s*\\?["']([^"'\\]+)""", re.I)
 TAG = re.compile(r"<[^>]+>")
 DISPOSITION_NAME = re.compile(rb"""filename\*?\s*=\s*(?:[\w-]+'[\w-]*')?"?([^";]+)"?""", re.I)
-# Flags of a report whose text is in a file govcrawl could not read: the record is kept without text.
-TEXT_IN_FILE = frozenset({"needs_ocr", "needs_conversion", "attachment_unreadable"})
 OUTCOME_FLAGS = {"needs_ocr": "needs_ocr", "needs_conversion": "needs_conversion"}  # else attachment_unreadable
 
 
 @cache
 def pointer_pattern() -> re.Pattern[str]:
-    lines = resources.files("pipelines").joinpath("data/attachment_pointers.txt").read_text("utf-8").splitlines()
-    return re.compile("|".join(f"(?:{p.strip()})" for p in lines if p.strip() and not p.startswith("#")), re.I)
+    return re.compile("|".join(f"(?:{p})" for p in data_lines("pipelines", "attachment_pointers.txt")), re.I)
 
 
-def own_text(paragraphs: list[Paragraph], title: str | None, family: str | None = None) -> int:
-    """CJK characters of the page's body once cleaned, not counting lines that point to an attachment."""
-    pattern = pointer_pattern()
-    lines, _ = clean_body(paragraphs, title, family)
-    return sum(len(CJK.findall(line)) for line in lines
-               if not (pattern.search(line) or pattern.search(simplified(line))))
+def own_text(paragraphs: list[Paragraph], family: str | None = None) -> int:
+    """CJK characters of the page's running text, not counting navigation, chrome, the title and headings, or
+    lines that point to an attachment. Read on the extracted lines, so a page is cleaned once, after this stage
+    has decided which text it keeps."""
+    pattern, rules = pointer_pattern(), chrome_rules(family)
+    count = 0
+    for p in paragraphs:
+        text = p.text
+        if p.linked or p.row or not (SENTENCE_END.search(text) or len(text) > PROSE_CHARS) or rules.is_strong(text):
+            continue
+        if not (pattern.search(text) or pattern.search(simplified(text))):
+            count += len(CJK.findall(text))
+    return count
 
 
 def link_texts(page: str, base_url: str) -> dict[str, str]:
@@ -129,7 +133,7 @@ def take_text(item: ReportPage) -> None:
     """When the page holds no report text of its own, the report's text from its file (or the flags saying
     why not: the record is then kept without text, its file recorded)."""
     candidates = report_files(item.attachment_files, item.url)
-    if not candidates or own_text(item.paragraphs, item.page_title or item.list_title, item.template) >= MIN_OWN_TEXT:
+    if not candidates or own_text(item.paragraphs, item.template) >= MIN_OWN_TEXT:
         return
     failed: dict[str, list[dict[str, str | None]]] = {}
     for record in candidates:
@@ -174,8 +178,9 @@ class AttachmentsPipeline(FilesPipeline):
         """Always fetch: an archive records what the URL serves at each crawl (a replaced file, a new sha256)."""
         return None
 
-    async def media_downloaded(self, response: Response, request: Request, info: MediaPipeline.SpiderInfo, *,
-                               item: Any = None) -> dict[str, Any]:
+    async def media_downloaded(  # type: ignore[override]  # our file record has more fields than FileInfo
+            self, response: Response, request: Request, info: MediaPipeline.SpiderInfo, *,
+            item: Any = None) -> dict[str, Any]:
         record: dict[str, Any] = {"url": request.url, "filename": served_name(
             response.url, response.headers.get("Content-Disposition"))}
         if response.status != 200 or not response.body:
@@ -189,6 +194,7 @@ class AttachmentsPipeline(FilesPipeline):
     def media_failed(self, failure: Failure, request: Request, info: MediaPipeline.SpiderInfo) -> NoReturn:
         if isinstance(failure.value, IgnoreRequest):
             super().media_failed(failure, request, info)  # robots.txt or off-site: Scrapy logs it quietly
+        assert failure.value is not None
         raise FileException(download_status(failure.value)) from failure.value
 
     def item_completed(self, results: list[FileInfoOrError], item: ReportPage,
@@ -199,19 +205,20 @@ class AttachmentsPipeline(FilesPipeline):
         item.attachment_files = []
         for url, (ok, value) in zip(item.attachments, results, strict=True):
             if ok:
-                record = dict(value)
+                record: dict[str, Any] = dict(value)  # type: ignore[arg-type]  # what media_downloaded returned
             else:
-                reason = value.value
-                status = "filtered" if isinstance(reason.__cause__, IgnoreRequest) else str(reason)
+                reason = value.value  # type: ignore[union-attr]  # a Failure
+                status = "filtered" if isinstance(getattr(reason, "__cause__", None), IgnoreRequest) else str(reason)
                 record = {"url": url, "filename": served_name(url, None), "status": status}
             record = {"name": names.get(url), "type": None, "sha256": None, "size": None, "path": None, **record}
             item.attachment_files.append(record)
-            self.crawler.stats.inc_value(f"govcrawl/attachments/{record['status'].split(':')[0].replace(' ', '_')}")
+            status_key = str(record["status"]).split(":")[0].replace(" ", "_")
+            self.crawler.stats.inc_value(f"govcrawl/attachments/{status_key}")
             if url == item.url and record["sha256"]:
                 item.page_sha256 = record["sha256"]  # a report published as a file: the file is its page
         return item
 
-    async def process_item(self, item: ReportPage) -> ReportPage:
+    async def process_item(self, item: ReportPage) -> ReportPage:  # type: ignore[override]  # no spider argument
         item = await super().process_item(item)
         await run_in_thread(take_text, item)  # parsing a PDF or running antiword must not stall the crawl
         for flag in ("from_attachment", *TEXT_IN_FILE):

@@ -8,20 +8,12 @@ to a fixed point, so cleaning a clean body changes nothing.
 from __future__ import annotations
 
 import re
-import unicodedata
-from dataclasses import dataclass
-from functools import cache, lru_cache
-from importlib import resources
 
-import opencc
-import yaml
-
+from crawler.chrome import ChromeRules, chrome_rules
 from crawler.classify import ANNUAL_REPORT, KEY_POINTS, classify_title
 from crawler.items import Paragraph, ReportPage
+from crawler.text import HEADING, NUMERAL, SENTENCE_END, key
 
-NUMERAL = "一二三四五六七八九十"
-HEADING = re.compile(rf"^([{NUMERAL}]+[、.．]|[（(][{NUMERAL}]+[）)]|\d+[、.．])")
-SENTENCE_END = re.compile(r"[。；！？：:.;!?]$")
 # One entry of a headings list: "二、主动公开政府信息情况", up to the next entry's numeral or a separator.
 TOC_ENTRY = re.compile(rf"(?:^|(?<=[,，;；\s]))\s*(?:\d+\s+)?([{NUMERAL}]+)[、.．]\s*([^,，;；]+?)\s*(?=[,，;；]|$)")
 TOC_LINE = re.compile(rf"^\s*(?:\d+\s+)?[{NUMERAL}]+[、.．]")
@@ -33,59 +25,6 @@ MIN_DUP_PARAGRAPH = 20  # characters a paragraph needs before its exact repeat i
 MIN_TOC_ENTRIES = 3  # section headings a line or block must list to be a table of contents
 MAX_HEADING_CHARS = 40
 LEAD_WINDOW = 12  # lines from the top in which the report's title line is looked for
-
-
-@cache
-def _simplifier() -> opencc.OpenCC:
-    return opencc.OpenCC("tw2sp")
-
-
-@lru_cache(maxsize=8192)
-def simplified(text: str) -> str:
-    """The text in Simplified script with Taiwan phrasing undone (for matching rules, never for storage)."""
-    try:
-        text.encode("gb2312")  # all-Simplified already: skip the conversion
-        return text
-    except UnicodeEncodeError:
-        return _simplifier().convert(text)
-
-
-@dataclass(frozen=True)
-class ChromeRules:
-    strong: re.Pattern[str]  # each kind's rules joined into one alternation
-    weak: re.Pattern[str]
-
-    def is_strong(self, text: str) -> bool:
-        return _matches(self.strong, text)
-
-    def is_weak(self, text: str) -> bool:
-        return _matches(self.weak, text)
-
-
-def _matches(pattern: re.Pattern[str], text: str) -> bool:
-    return bool(pattern.search(text)) or ((other := simplified(text)) != text and bool(pattern.search(other)))
-
-
-@cache
-def _chrome_data() -> dict:
-    return yaml.safe_load(resources.files("pipelines").joinpath("data/chrome.yaml").read_text("utf-8"))
-
-
-@cache
-def chrome_rules(family: str | None = None) -> ChromeRules:
-    """The common chrome rules plus the extras of a CMS family (a template name) if it has any."""
-    data = _chrome_data()
-    extra = (data.get("families") or {}).get(family or "", {})
-    joined = {kind: re.compile("|".join(f"(?:{p})" for p in [*data[kind], *extra.get(kind, [])]), re.I)
-              for kind in ("strong", "weak")}
-    return ChromeRules(joined["strong"], joined["weak"])
-
-
-@lru_cache(maxsize=16384)
-def key(text: str) -> str:
-    """Comparison key: NFKC, no white space or punctuation. For matching only, never for stored text."""
-    folded = unicodedata.normalize("NFKC", text)
-    return "".join(ch for ch in folded if not (ch.isspace() or unicodedata.category(ch).startswith("P")))
 
 
 def is_heading(p: Paragraph) -> bool:

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from crawler.items import ReportPage
-from pipelines.text import readability
+from crawler.text import readability
 
 META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_-]+)""", re.I)
 # Python's codecs for the names pages declare; GB2312 and GBK pages are read as their superset GB18030.

@@ -20,8 +20,10 @@ import trafilatura
 from lxml import etree
 from lxml import html as lxml_html
 
+from crawler.chrome import chrome_rules
 from crawler.items import Paragraph, ReportPage
-from pipelines.clean import HEADING, chrome_rules
+from crawler.text import CJK, CONTROL, HEADING, clean_line
+from crawler.urls import ATTACHMENT_EXT
 
 BLOCK_TAGS = frozenset({
     "p", "div", "section", "article", "main", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "dl", "dt",
@@ -33,7 +35,6 @@ DROP_TAGS = ("script", "style", "noscript", "iframe", "object", "embed", "select
 HIDDEN_STYLE = re.compile(
     r"display\s*:\s*none|visibility\s*:\s*hidden|(?:left|top|text-indent)\s*:\s*-\d{3,}(?:\.\d+)?px", re.I
 )
-ATTACHMENT_EXT = re.compile(r"\.(pdf|docx?|xlsx?|rtf|wps|et|zip|rar|7z|ofd|pptx?|txt|csv)(\?|#|$)", re.I)
 TRS_ATTACHMENT = re.compile(r"(^|/)P0\d{10,}")
 ATTACHMENT_LABEL = re.compile(r"^\s*(相关|本文)?附件(下载|列表)?\s*[:：]?\s*$")
 IMAGE_EXT = re.compile(r"\.(jpe?g|png|gif)$", re.I)
@@ -41,10 +42,6 @@ IMAGE_EXT = re.compile(r"\.(jpe?g|png|gif)$", re.I)
 SCRIPT_PATH = re.compile(r"(?:https?://[^\s\"'|;,<>()]+|(?<![\w.])\.{0,2}/[^\s\"'|;,<>()]+)\.[A-Za-z0-9]{2,4}(?=[\s\"'|;,<>)]|$)")
 ATTACHMENT_LIST = re.compile(r"附件|fjxx|fujian|appendix|attach|fileList|file_list|\bfj\w*\s*=", re.I)
 SCRIPT_HREF = re.compile(r"""href\s*=\s*\\?["']([^"'\\]+)\\?["']""")
-SPACES = re.compile(r"[ \t\r\n\f\v\u3000\xa0\u2002\u2003\u2009]+")
-ZERO_WIDTH = re.compile(r"[\u200b-\u200d\u2060\ufeff]")
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # never text; lxml refuses them in a tree it edits
-CJK = re.compile(r"[\u3400-\u9fff]")
 PROSE_PUNCT = re.compile(r"[，。；、,;]")
 LAYOUT_CELL_CHARS = 300  # a cell holding this much text is page layout, not a data table's cell
 LAYOUT_CELL_SENTENCES = 2  # ... and so is one holding this many sentences
@@ -63,11 +60,6 @@ class Extraction:
     meta: dict[str, str] = field(default_factory=dict)
     page_title: str | None = None
     attachments: list[str] = field(default_factory=list)
-
-
-def clean_line(text: str) -> str:
-    """White space of a line collapsed to single spaces and trimmed; zero-width characters dropped."""
-    return SPACES.sub(" ", ZERO_WIDTH.sub("", text)).strip()
 
 
 class _Lines:

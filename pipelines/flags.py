@@ -11,20 +11,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
-
-import yaml
+from typing import Any
 
 from crawler.items import ReportPage
-from pipelines.clean import simplified
+from crawler.rules import data_lines, data_yaml
+from crawler.text import simplified
 
 EVIDENCE_LINES = 5
 
 
 @cache
 def spam_pattern() -> re.Pattern[str]:
-    lines = resources.files("pipelines").joinpath("data/spam_terms.txt").read_text("utf-8").splitlines()
-    terms = sorted({t.strip() for t in lines if t.strip() and not t.startswith("#")}, key=len, reverse=True)
+    terms = sorted(set(data_lines("pipelines", "spam_terms.txt")), key=len, reverse=True)
     alternatives = [rf"(?<![A-Za-z0-9]){re.escape(t)}(?![A-Za-z0-9])" if t.isascii() else re.escape(t) for t in terms]
     return re.compile("|".join(alternatives), re.I)
 
@@ -42,12 +40,12 @@ class AgencySlots:
 
 @cache
 def agency_slots() -> AgencySlots:
-    data = yaml.safe_load(resources.files("pipelines").joinpath("data/agency_slots.yaml").read_text("utf-8"))
+    data = data_yaml("pipelines", "agency_slots.yaml")
     return AgencySlots(tuple(re.compile(p) for p in data["slots"]), re.compile(data["agency_end"]),
                        frozenset(data["agency_names"]))
 
 
-def spam_evidence(title: str, body: list[str]) -> dict[str, object] | None:
+def spam_evidence(title: str, body: list[str]) -> dict[str, Any] | None:
     """The spam terms found in a report and the lines they stand in, or None for a clean text."""
     pattern = spam_pattern()
     lines = [line for line in [title, *body] if line and pattern.search(line)]
@@ -57,7 +55,7 @@ def spam_evidence(title: str, body: list[str]) -> dict[str, object] | None:
     return {"terms": terms, "lines": [line[:200] for line in lines[:EVIDENCE_LINES]], "count": len(lines)}
 
 
-def damage_evidence(title: str, body: list[str]) -> dict[str, object] | None:
+def damage_evidence(title: str, body: list[str]) -> dict[str, Any] | None:
     """Agency slots of a report that hold something other than an agency's name, or None."""
     rules = agency_slots()
     names: list[str] = []

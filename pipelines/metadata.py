@@ -7,14 +7,14 @@ researcher can see why a report was dated or attributed as it was.
 from __future__ import annotations
 
 import re
-from functools import cache
-
-import opencc
+from dataclasses import dataclass
 
 from crawler.classify import classify_title
 from crawler.dates import parse_date, title_year
+from crawler.editions import edition
 from crawler.items import ReportPage
-from pipelines.places import Issuer, level_of, split_issuer, without_province
+from crawler.places import Issuer, level_of, split_issuer, without_province
+from crawler.text import converter
 
 TITLE_SUFFIX = re.compile(r"\s*[_|｜\-—–]+\s*[^_|｜\-—–]*(政府|门户|网站|网|办公室|平台|中心)[^_|｜\-—–]*$")
 # 统计期限自2014年1月1日起至2014年12月31日止 (the year may be left out after 至).
@@ -43,11 +43,6 @@ SECTIONS = (  # section key, and the words of its heading in any edition
     ("other", re.compile(r"其他需要报告|其他事项|需要说明")),
 )
 HEADING = re.compile(r"^\s*([一二三四五六七八九十]{1,3})\s*[、.．]\s*(\S.{0,40})$")
-
-
-@cache
-def _t2s() -> opencc.OpenCC:
-    return opencc.OpenCC("t2s")
 
 
 def official_title(item: ReportPage) -> tuple[str | None, str]:
@@ -91,7 +86,7 @@ def publish_date(item: ReportPage) -> tuple[str | None, str]:
 def _issuer_in_title(title: str | None) -> Issuer:
     if not title:
         return Issuer((), "")
-    simplified = _t2s().convert(re.sub(r"[\s《》“”\"]", "", title))
+    simplified = converter("t2s").convert(re.sub(r"[\s《》“”\"]", "", title))
     m = re.search(r"(?:19|20)\d{2}|[〇零○一二三四五六七八九]{4}年", simplified)
     return split_issuer(simplified[: m.start()] if m else "")
 
@@ -117,9 +112,20 @@ def _signer(body: list[str]) -> str | None:
     return None
 
 
-def region_agency_level(item: ReportPage, title: str | None) -> dict[str, str | None]:
-    """Who published the report and for which area; ``*_from`` keys name the evidence."""
-    seed_places = split_issuer(_t2s().convert(re.sub(r"\s", "", item.region))).places
+@dataclass(frozen=True)
+class Attribution:
+    """Who published a report and for which area; ``*_from`` name the evidence."""
+
+    region: str
+    region_from: str
+    agency: str
+    agency_from: str
+    level: str | None
+
+
+def region_agency_level(item: ReportPage, title: str | None) -> Attribution:
+    """Who published the report and for which area."""
+    seed_places = split_issuer(converter("t2s").convert(re.sub(r"\s", "", item.region))).places
     issuer = _issuer_in_title(title)
     compiler = _compiler(item.body)
     source = item.meta.get("contentsource", "").strip()
@@ -152,22 +158,7 @@ def region_agency_level(item: ReportPage, title: str | None) -> dict[str, str | 
     agency_issuer = split_issuer(agency)
     government = agency_issuer.is_government or (not agency_issuer.places and agency == item.site_name)
     level = level_of(places) if government else "department"
-    return {"region": "".join(places), "region_from": region_from, "agency": agency, "agency_from": agency_from,
-            "level": level}
-
-
-def edition(body: list[str], year: int | None) -> str | None:
-    """six_part_2008 (Regulations of 2007), trial_2019 (国办公开办函〔2019〕60号) or template_2021 (〔2021〕30号)."""
-    text = "".join(body)
-    if re.search(r"本年制发件数|本年废止件数|现行有效件数", text):
-        return "template_2021"
-    if re.search(r"本年新制作数量|本年新公开数量|对外公开总数量", text):
-        return "trial_2019"
-    if "收到和处理政府信息公开申请情况" in text:
-        return "template_2021" if year and year >= 2021 else "trial_2019"
-    if re.search(r"依申请公开", text) and year and year < 2019:
-        return "six_part_2008"
-    return None
+    return Attribution("".join(places), region_from, agency, agency_from, level)
 
 
 def outline(body: list[str]) -> list[dict[str, str | None]]:
@@ -190,10 +181,10 @@ class MetadataPipeline:
         item.publish_date, date_from = publish_date(item)
         item.report_year, year_from = report_year(item.title, item.body, item.publish_date)
         who = region_agency_level(item, item.title)
-        item.region, item.agency, item.level = who["region"] or item.region, who["agency"], who["level"]
+        item.region, item.agency, item.level = who.region or item.region, who.agency, who.level
         item.kind = classify_title(item.title or "").kind
         item.edition = edition(item.body, item.report_year)
         item.outline = outline(item.body)
         item.metadata_evidence = {"title": title_from, "publish_date": date_from, "report_year": year_from,
-                                  "region": who["region_from"], "agency": who["agency_from"]}
+                                  "region": who.region_from, "agency": who.agency_from}
         return item

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 from crawler.items import ReportPage
-from pipelines.text import readability, suspect
+from crawler.text import readability, suspect
 
 # (charset the text was wrongly read with, charset its bytes really were in)
 ROUND_TRIPS = (("gb18030", "utf-8"), ("cp1252", "utf-8"), ("latin-1", "utf-8"), ("latin-1", "gb18030"),

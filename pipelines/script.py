@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import difflib
 import re
-from functools import cache
-
-import opencc
 
 from crawler.items import ReportPage
+from crawler.text import converter
 
 HAN = re.compile(r"[\u3400-\u9fff]")
 TRADITIONAL_SHARE = 0.05  # share of Chinese characters t2s changes in a Traditional text (≈0 in Simplified)
@@ -22,14 +20,9 @@ MAX_EXAMPLES = 10
 SWAP_GAP = 2  # changed stretches this close together are one phrase swap
 
 
-@cache
-def _converter(config: str) -> opencc.OpenCC:
-    return opencc.OpenCC(config)
-
-
 def traditional_share(text: str) -> tuple[float, int]:
     """Share and count of the Chinese characters that Traditional→Simplified conversion changes."""
-    simplified = _converter("t2s").convert(text)
+    simplified = converter("t2s").convert(text)
     changed = sum(a != b and bool(HAN.match(a)) for a, b in zip(text, simplified, strict=False))
     han = len(HAN.findall(text))
     return (changed / han if han else 0.0), changed
@@ -37,7 +30,7 @@ def traditional_share(text: str) -> tuple[float, int]:
 
 def phrase_swaps(text: str) -> list[str]:
     """Taiwan phrasings in ``text`` that tw2sp replaces beyond character conversion (入口網站→门户网站)."""
-    chars, phrases = _converter("t2s").convert(text), _converter("tw2sp").convert(text)
+    chars, phrases = converter("t2s").convert(text), converter("tw2sp").convert(text)
     source = text if len(chars) == len(text) else chars  # t2s maps character for character: show the original
     spans: list[list[int]] = []
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, chars, phrases, autojunk=False).get_opcodes():
@@ -56,7 +49,7 @@ def simplified_search_text(title: str | None, body: list[str]) -> str | None:
     share, changed = traditional_share(text)
     if share < TRADITIONAL_SHARE or changed < MIN_CHANGED:
         return None
-    return _converter("tw2sp").convert(text)
+    return converter("tw2sp").convert(text)
 
 
 class ScriptPipeline:

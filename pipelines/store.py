@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Self
 
 from scrapy import signals as scrapy_signals
 
 from crawler import signals, store
-from crawler.items import ReportPage
-from pipelines.attachments import TEXT_IN_FILE
+from crawler.clock import now
+from crawler.items import TEXT_IN_FILE, ReportPage
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -50,7 +49,7 @@ class StorePipeline:
         self.crawler.stats.inc_value("govcrawl/pages")
         store.save_page(self.db, {
             "url": response.url, "site_id": request.meta.get("site_id"), "status": response.status,
-            "fetched_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "fetched_at": now(),
             "sha256": hashlib.sha256(response.body).hexdigest(),
             "content_type": (response.headers.get("Content-Type") or b"").decode("latin-1"),
             "length": len(response.body), "run_id": self.run_id,

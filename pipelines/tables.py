@@ -35,16 +35,14 @@ from __future__ import annotations
 
 import itertools
 import re
-import unicodedata
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 
-import yaml
-
+from crawler.editions import editions, marked_edition, tables_template
 from crawler.items import ReportPage
-from pipelines.clean import simplified
+from crawler.rules import data_yaml
+from crawler.text import fold
 
 Number = int | float
 Cell = Number | None
@@ -55,16 +53,10 @@ INNER_NUMBERING = re.compile(r"(?<=\S)(?=\([一二三四五六七八九十]+\)|(
 NUMBER = re.compile(r"^[+-]?[0-9]{1,15}(?:\.[0-9]{1,6})?$")
 UNKNOWN = re.compile(r"^(?:[?\ufffd\-—–/无]*|[0-9.]*[?\ufffd]+[0-9.]+[?\ufffd]*)$")  # '?', '-', '无', '1?109'
 THOUSANDS = re.compile(r"(?<=[0-9]),(?=[0-9]{3}(?:[,.]|$))")
-FOLD = str.maketrans({"−": "-", "“": None, "”": None, "\"": None, "‘": None, "’": None, "'": None})
 MAX_PROSE_CHARS = 60  # a longer cell, or one with a full stop, is running text: the table has ended
 MAX_LOST = 3  # cells a row may have lost (or gained as stray '?') and still be placed
 PASSES = 3  # rounds of re-choosing each row's reading against the others'
 
-
-def fold(text: str) -> str:
-    """Matching key of a cell: NFKC, Simplified script, no white space or quotes."""
-    folded = simplified(unicodedata.normalize("NFKC", text)).translate(FOLD)
-    return "".join(folded.split())
 
 
 @dataclass(frozen=True)
@@ -80,7 +72,6 @@ class RowSpec:
 
 @dataclass(frozen=True)
 class Spec:
-    editions: dict[str, tuple[str, ...]]
     regions: dict[str, re.Pattern[str]]
     unit: re.Pattern[str]
     active: dict[str, dict[str, tuple[tuple[str, ...], dict[str, re.Pattern[str]]]]]  # edition → 项 → columns, rows
@@ -102,7 +93,7 @@ def _number_of(label: str) -> tuple[str, str]:
 
 @cache
 def spec() -> Spec:
-    data = yaml.safe_load(resources.files("pipelines").joinpath("data/tables.yaml").read_text("utf-8"))
+    data = data_yaml("pipelines", "tables.yaml")
     app = data["applications"]
     rows: list[RowSpec] = []
     for row in app["rows"]:
@@ -115,7 +106,6 @@ def spec() -> Spec:
     [(subtotal, subtotal_pattern)] = app["subtotal_column"].items()
     columns = {name: re.compile(p) for name, p in app["columns"].items()}
     return Spec(
-        editions={e: tuple(fold(m) for m in markers) for e, markers in data["editions"].items()},
         regions={name: re.compile(p) for name, p in data["regions"].items()},
         unit=re.compile(rf"(?<=[0-9])(?:{'|'.join(data['units'])})$"),
         active={e: {item: (tuple(s["columns"]), {row: re.compile(p) for row, p in s["rows"].items()})
@@ -157,14 +147,6 @@ def cells(body: list[str]) -> Iterator[Token | None]:
         while parts and not parts[0].strip():  # a row's leading blank cells stand under a rowspan label
             parts.pop(0)
         yield from map(token, parts)
-
-
-def edition(body: list[str]) -> str | None:
-    """The template the body follows, by the words only one edition uses; None when it uses neither's."""
-    text = fold("".join(body))
-    found = {e: sum(marker in text for marker in markers) for e, markers in spec().editions.items()}
-    best = max(found, key=lambda e: found[e])
-    return best if found[best] else None
 
 
 @dataclass
@@ -401,12 +383,13 @@ def grid_of(rows: tuple[str, ...], columns: tuple[str, ...], values: list[Cell])
     return {row: {column: next(it) for column in columns} for row in rows}
 
 
-EDITION_NAMES = {"2019": "trial_2019", "2021": "template_2021"}  # the templates' years → metadata's edition names
+EDITION_NAMES = {tables_template(name): name for name in editions().tables}  # "2019" → trial_2019 (crawler/editions)
 
 
 def parse_tables(body: list[str]) -> dict | None:
     """The 2019+ statistical tables of a report body (see the module docstring); None when it has none."""
-    found = edition(body)
+    marked = marked_edition(body)
+    found = tables_template(marked) if marked else None
     scanner = Scanner(found or "2019")
     for cell in cells(body):
         scanner.feed(cell)
@@ -430,11 +413,11 @@ def parse_tables(body: list[str]) -> dict | None:
             active[row] = dict(zip(columns, options[0], strict=True))
 
     columns = application_columns(raw.header)
-    options = {row: o for row, values in raw.applications.items()
-               if values and (o := placed("applications", row, values, len(columns)))}
-    checks = application_identities(list(options), columns, found)
+    by_row = {row: o for row, values in raw.applications.items()
+              if values and (o := placed("applications", row, values, len(columns)))}
+    checks = application_identities(list(by_row), columns, found)
     applications = {row: dict(zip(columns, reading, strict=True))
-                    for row, reading in choose(options, columns, checks).items()}
+                    for row, reading in choose(by_row, columns, checks).items()}
     if applications:
         unread += missing_rows(applications, found)
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from spiders.base import GovSpider, Template
+from crawler.pages import Family
 
 
-class GenericSpider(GovSpider):
-    name = "generic"
-    template: ClassVar[Template] = Template()
+class Generic(Family):
+    name: ClassVar[str] = "generic"

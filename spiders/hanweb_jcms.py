@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import ClassVar
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
-import scrapy
 from lxml import etree
-from scrapy.http import TextResponse
+from parsel import Selector
 
-from spiders.base import Anchor, GovSpider, Template, anchors, html_fragment
+from crawler.pages import Anchor, Family, ListPage, anchors, html_fragment
 
 DETAIL_URL = re.compile(r"/art/(19|20)\d{2}/\d{1,2}/\d{1,2}/art_\d+_\d+\.html")
 COLUMN_URL = re.compile(r"/col/col\d+/index\.html")
 PROXY_PATH = "/module/web/jpage/dataproxy.jsp"
+FORM_HEADERS = (("Content-Type", "application/x-www-form-urlencoded; charset=UTF-8"),)
 # No entity expansion, no DTD, no network: list XML comes from the portal and may be hostile.
 SAFE_XML = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
                            recover=True)
@@ -39,72 +38,67 @@ def _number(script: str, name: str) -> int | None:
     return int(m[1]) if m else None
 
 
-class HanwebJcms(Template):
+class HanwebJcms(Family):
     name: ClassVar[str] = "hanweb_jcms"
     body_selectors: ClassVar[tuple[str, ...]] = ("#zoom", "div.zoom", "#article", "div.bt_content")
 
-    def fingerprint(self, response: TextResponse) -> list[str]:
+    def fingerprint(self) -> list[str]:
         reasons = []
+        response = self.response
         if response.css('script[type="text/xml"]') and "<datastore" in response.text:
             reasons.append("list records as <datastore> XML in a script")
         if PROXY_PATH in response.text:
             reasons.append("jpage list proxy /module/web/jpage/dataproxy.jsp")
         if "<$[信息内容]>" in response.text:
             reasons.append("<$[信息内容]> template markers around the body")
-        if self.links_shaped(response, DETAIL_URL, 2):
+        if self.links_shaped(DETAIL_URL, 2):
             reasons.append("detail links shaped /art/Y/M/D/art_COL_ID.html")
-        if self.links_shaped(response, COLUMN_URL, 3):
+        if self.links_shaped(COLUMN_URL, 3):
             reasons.append("column links shaped /col/colN/index.html")
         return reasons
 
-    def list_entries(self, response: TextResponse) -> list[Anchor]:
-        if self._is_xml(response):
-            records, _ = datastore_records(response.text)
-            return [a for r in records for a in anchors(html_fragment(response.url, r))]
-        entries = list(anchors(response))
-        for script in response.css('script[type="text/xml"]::text').getall():
+    def entries(self) -> list[Anchor]:
+        url = self.response.url
+        if self.is_proxy_answer():
+            records, _ = datastore_records(self.response.text)
+            return [a for r in records for a in anchors(html_fragment(url, r))]
+        entries = list(anchors(self.response))
+        for script in self.response.css('script[type="text/xml"]::text').getall():
             records, _ = datastore_records(script)
-            entries += [a for r in records for a in anchors(html_fragment(response.url, r))]
+            entries += [a for r in records for a in anchors(html_fragment(url, r))]
         return entries
 
-    def list_requests(self, spider: GovSpider, response: TextResponse) -> Iterator[scrapy.Request]:
-        if self._is_xml(response):
-            return  # every group was requested from the column page
-        yield from super().list_requests(spider, response)  # the server-rendered variant pages by ?pageNum=
-        for unit in response.xpath('//*[@id][script[@type="text/xml"]]'):
-            yield from self._group_requests(spider, response, unit)
+    def next_pages(self) -> list[ListPage]:
+        if self.is_proxy_answer():
+            return []  # every group was asked for from the column page
+        pages = super().next_pages()  # the server-rendered variant pages by ?pageNum=
+        for unit in self.response.xpath('//*[@id][script[@type="text/xml"]]'):
+            pages += self.groups(unit)
+        return pages
 
-    def _group_requests(self, spider: GovSpider, response: TextResponse,
-                        unit: scrapy.Selector) -> Iterator[scrapy.Request]:
+    def groups(self, unit: Selector) -> list[ListPage]:
+        """The dataproxy.jsp POSTs for the groups of records after the first, which the page carries."""
         xml = unit.css('script[type="text/xml"]::text').get() or ""
         records, total = datastore_records(xml)
-        scripts = " ".join(response.css("script:not([type='text/xml'])::text").getall())
+        scripts = " ".join(self.response.css("script:not([type='text/xml'])::text").getall())
         total = total or _number(scripts, "totalRecord")
         per_page = _number(scripts, "perPage") or len(records)
         nextgroup = re.search(r"<nextgroup>\s*(?:<!\[CDATA\[)?\s*<a[^>]*href=['\"]([^'\"]+)", xml)
         if not (total and per_page and records and nextgroup):
-            return
+            return []
         params = dict(parse_qsl(urlsplit(nextgroup[1].replace("&amp;", "&")).query))
         form = {"col": "1", "appid": params.get("appid", "1"), "webid": params.get("webid", ""),
                 "path": params.get("path", "/"), "columnid": params.get("columnid", ""), "sourceContentType": "1",
                 "unitid": params.get("unitid", unit.attrib.get("id", "")), "webname": params.get("webname", ""),
                 "permissiontype": params.get("permissiontype", "0")}
         step = len(records)  # the page carries the first group; the proxy hands out groups of that size
-        for start in range(step + 1, total + 1, step):
-            query = urlencode({"startrecord": start, "endrecord": start + step - 1, "perpage": per_page})
-            url = urljoin(response.url, f"{PROXY_PATH}?{query}")
-            request = spider.list_page_request(
-                response, url, method="POST", body=urlencode(form),
-                headers={"Content-Type": "application/x-www-form-urlencoded; charset=UTF-8"})
-            if request is not None:
-                yield request
+        return [
+            ListPage(urljoin(self.response.url, f"{PROXY_PATH}?" + urlencode(
+                {"startrecord": start, "endrecord": start + step - 1, "perpage": per_page})),
+                method="POST", body=urlencode(form), headers=FORM_HEADERS)
+            for start in range(step + 1, total + 1, step)
+        ]
 
-    @staticmethod
-    def _is_xml(response: TextResponse) -> bool:
-        ctype = (response.headers.get("Content-Type") or b"").decode("latin-1")
-        return "xml" in ctype or response.text.lstrip().startswith(("<?xml", "<datastore"))
-
-
-class HanwebJcmsSpider(GovSpider):
-    name = "hanweb_jcms"
-    template: ClassVar[Template] = HanwebJcms()
+    def is_proxy_answer(self) -> bool:
+        ctype = (self.response.headers.get("Content-Type") or b"").decode("latin-1")
+        return "xml" in ctype or self.response.text.lstrip().startswith(("<?xml", "<datastore"))

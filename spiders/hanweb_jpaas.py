@@ -5,14 +5,10 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterator
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, quote, urljoin, urlsplit
 
-import scrapy
-from scrapy.http import TextResponse
-
-from spiders.base import Anchor, GovSpider, Template, anchors, html_fragment
+from crawler.pages import Anchor, Family, ListPage, anchors, html_fragment
 
 API_PATH = "/api-gateway/jpaas-publish-server/front/page/build/unit"
 DETAIL_URL = re.compile(r"/art/(19|20)\d{2}/art_[0-9a-f]{32}\.html")
@@ -40,62 +36,55 @@ def api_url(base: str, config: dict[str, str], page_no: int, page_size: int) -> 
     return urljoin(base, f"{API_PATH}?{query}")
 
 
-class HanwebJpaas(Template):
+class HanwebJpaas(Family):
     name: ClassVar[str] = "hanweb_jpaas"
     body_selectors: ClassVar[tuple[str, ...]] = ("#zoom", "div.zoom", "div.article-content")
 
-    def fingerprint(self, response: TextResponse) -> list[str]:
+    def fingerprint(self) -> list[str]:
         reasons = []
+        response = self.response
         if "unitbuild" in response.text and response.css("script[src*=unitbuild]"):
             reasons.append("list unit built by JPaaS unitbuild.js")
         if "jpaas-publish-server" in response.text:
             reasons.append("JPaaS publish-server API")
-        if self.links_shaped(response, DETAIL_URL, 2):
+        if self.links_shaped(DETAIL_URL, 2):
             reasons.append("detail links shaped /art/YYYY/art_<32 hex>.html")
         return reasons
 
-    @staticmethod
-    def _api_answer(response: TextResponse) -> dict[str, Any] | None:
-        if urlsplit(response.url).path != API_PATH:
+    def api_answer(self) -> dict[str, Any] | None:
+        """The ``data`` of a list API answer, or None for any other page."""
+        if urlsplit(self.response.url).path != API_PATH:
             return None
         try:
-            data = json.loads(response.text).get("data")
+            data = json.loads(self.response.text).get("data")
         except (ValueError, AttributeError):
             return None
         return data if isinstance(data, dict) else None
 
-    def list_entries(self, response: TextResponse) -> list[Anchor]:
-        if (data := self._api_answer(response)) is not None:
-            return list(anchors(html_fragment(response.url, str(data.get("html") or ""))))
-        return list(anchors(response))
+    def entries(self) -> list[Anchor]:
+        if (data := self.api_answer()) is not None:
+            return list(anchors(html_fragment(self.response.url, str(data.get("html") or ""))))
+        return list(anchors(self.response))
 
-    def list_requests(self, spider: GovSpider, response: TextResponse) -> Iterator[scrapy.Request]:
-        if (data := self._api_answer(response)) is not None:
-            yield from self._further_pages(spider, response, data)
-            return
-        yield from super().list_requests(spider, response)
-        config = unit_config(" ".join(response.css("script:not([src])::text").getall()))
+    def next_pages(self) -> list[ListPage]:
+        if (data := self.api_answer()) is not None:
+            return self.further_api_pages(data)
+        pages = super().next_pages()
+        config = unit_config(" ".join(self.response.css("script:not([src])::text").getall()))
         if config and config.get("pageId"):
-            size = int(config.get("pageSize", 15))
-            if request := spider.list_page_request(response, api_url(response.url, config, 1, size)):
-                yield request
+            pages.append(ListPage(api_url(self.response.url, config, 1, int(config.get("pageSize", 15)))))
+        return pages
 
-    def _further_pages(self, spider: GovSpider, response: TextResponse,
-                       data: dict[str, Any]) -> Iterator[scrapy.Request]:
-        query = dict(parse_qsl(urlsplit(response.url).query))
+    def further_api_pages(self, data: dict[str, Any]) -> list[ListPage]:
+        """From the API's first page: every other page of the list (page 1 asks for them all)."""
+        query = dict(parse_qsl(urlsplit(self.response.url).query))
         try:
             param = json.loads(query.get("paramJson", "{}"))
             page_no, size = int(param.get("pageNo", 1)), int(param.get("pageSize") or data.get("pageSize") or 15)
             total = int(data.get("total") or 0)
         except (ValueError, TypeError):
-            return
+            return []
         if page_no != 1:
-            return  # page 1 asks for all the others
-        for page in range(2, math.ceil(total / size) + 1):
-            if request := spider.list_page_request(response, api_url(response.url, query, page, size)):
-                yield request
-
-
-class HanwebJpaasSpider(GovSpider):
-    name = "hanweb_jpaas"
-    template: ClassVar[Template] = HanwebJpaas()
+            return []
+        pages = range(2, math.ceil(total / size) + 1)
+        return [ListPage(api_url(self.response.url, query, page, size)) for page in pages]

@@ -1,28 +1,21 @@
 """Lists built by JavaScript from an API govcrawl does not know: render the column in headless Chromium.
 
-The rendered page is read like any list; its pager is clicked page by page (GovSpider.parse_rendered_column).
-Only the column pages go through the browser; reports are fetched plainly.
+The rendered page is read like any list, and its pager clicked page by page (crawler/rendered.py). Only the
+column pages go through the browser; reports are fetched plainly.
 """
 
 from __future__ import annotations
 
 from typing import ClassVar
 
-from scrapy.http import TextResponse
-
-from spiders.base import Anchor, GovSpider, Template, is_html
+from crawler.pages import Anchor, Family, is_html, is_report_link
 
 
-class JsRendered(Template):
+class JsRendered(Family):
     name: ClassVar[str] = "js_rendered"
 
-    def wants_browser(self, response: TextResponse, entries: list[Anchor]) -> bool:
+    def needs_browser(self, entries: list[Anchor]) -> bool:
         """A column page whose plain HTML lists no report, but carries scripts that may build the list."""
-        if not is_html(response) or any(GovSpider.is_report_link(a) for a in entries):
+        if not is_html(self.response) or any(is_report_link(a) for a in entries):
             return False
-        return bool(response.css("script"))
-
-
-class JsRenderedSpider(GovSpider):
-    name = "js_rendered"
-    template: ClassVar[Template] = JsRendered()
+        return bool(self.response.css("script"))

@@ -5,19 +5,18 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
-from scrapy.http import TextResponse
-
-from spiders.base import GovSpider, Template
+from crawler.pages import Family
 
 DETAIL_URL = re.compile(r"/t(19|20)\d{6}_\d+\.s?html?$")
 
 
-class TrsWcm(Template):
+class TrsWcm(Family):
     name: ClassVar[str] = "trs_wcm"
     body_selectors: ClassVar[tuple[str, ...]] = ("div.TRS_UEDITOR", "div.TRS_Editor", "div.Custom_UnionStyle")
 
-    def fingerprint(self, response: TextResponse) -> list[str]:
+    def fingerprint(self) -> list[str]:
         reasons = []
+        response = self.response
         scripts = " ".join(response.css("script::text").getall())
         if re.search(r"createPageHTML\(\s*\d+", scripts):
             reasons.append("list pager written by createPageHTML(N, …)")
@@ -25,11 +24,6 @@ class TrsWcm(Template):
             reasons.append("WCM template tag comment")
         if response.css("div.TRS_Editor, div.TRS_UEDITOR"):
             reasons.append("body in div.TRS_Editor / div.TRS_UEDITOR")
-        if self.links_shaped(response, DETAIL_URL, 2):
+        if self.links_shaped(DETAIL_URL, 2):
             reasons.append("detail links shaped /YYYYMM/tYYYYMMDD_N.html")
         return reasons
-
-
-class TrsWcmSpider(GovSpider):
-    name = "trs_wcm"
-    template: ClassVar[Template] = TrsWcm()

@@ -3,24 +3,21 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import ClassVar
 from urllib.parse import urljoin, urlsplit
 
-import scrapy
-from scrapy.http import TextResponse
-
-from spiders.base import GovSpider, Template
+from crawler.pages import Family, ListPage
 
 COUNT_PAGE = re.compile(r"\bcountPage\s*=\s*(\d+)")
 
 
-class Ucap(Template):
+class Ucap(Family):
     name: ClassVar[str] = "ucap"
     body_selectors: ClassVar[tuple[str, ...]] = ("#UCAP-CONTENT", "ucapcontent", "div.pages_content", "#zoom")
 
-    def fingerprint(self, response: TextResponse) -> list[str]:
+    def fingerprint(self) -> list[str]:
         reasons = []
+        response = self.response
         if response.css("#UCAP-CONTENT, ucapcontent"):
             reasons.append("body in <UCAPCONTENT> / #UCAP-CONTENT")
         if re.search(r"ucap", " ".join(response.css("script::attr(src), link::attr(href)").getall()), re.I):
@@ -29,19 +26,13 @@ class Ucap(Template):
             reasons.append("list pager from countPage/currentPage variables")
         return reasons
 
-    def list_requests(self, spider: GovSpider, response: TextResponse) -> Iterator[scrapy.Request]:
-        yield from super().list_requests(spider, response)
-        m = COUNT_PAGE.search(" ".join(response.css("script::text").getall()))
+    def next_pages(self) -> list[ListPage]:
+        pages = super().next_pages()
+        m = COUNT_PAGE.search(" ".join(self.response.css("script::text").getall()))
         if not m:
-            return
-        name = urlsplit(response.url).path.rsplit("/", 1)[-1] or "index.htm"
+            return pages
+        url = self.response.url
+        name = urlsplit(url).path.rsplit("/", 1)[-1] or "index.htm"
         stem, _, ext = name.partition(".")
         stem = re.sub(r"_\d+$", "", stem)
-        for page in range(1, int(m[1])):
-            if request := spider.list_page_request(response, urljoin(response.url, f"{stem}_{page}.{ext or 'htm'}")):
-                yield request
-
-
-class UcapSpider(GovSpider):
-    name = "ucap"
-    template: ClassVar[Template] = Ucap()
+        return pages + [ListPage(urljoin(url, f"{stem}_{page}.{ext or 'htm'}")) for page in range(1, int(m[1]))]

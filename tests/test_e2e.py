@@ -200,3 +200,10 @@ def test_csv_export_matches_jsonl(crawl: dict, tmp_path: Path) -> None:
     result = govcrawl("export", "--db", str(crawl["db"]), "--format", "csv", "-o", str(out))
     assert result.returncode == 0
     assert f"exported {len(crawl['records'])} reports" in result.stderr
+
+
+def test_a_dead_report_link_is_an_error_row_not_a_record(crawl: dict) -> None:
+    dead = "http://www.yuncheng.gov.cn/art/2018/3/29/art_1281_352117.html"  # listed, answers 404
+    errors = {row["url"]: row for row in Database(crawl["db"])["errors"].rows}
+    assert errors[dead]["reason"] == "HTTP 404" and errors[dead]["site_id"] == "yuncheng"
+    assert dead not in {u for r in crawl["records"] for u in r["urls"]}

@@ -15,8 +15,8 @@ def test_seed_004_injected_brand_is_found_with_its_line() -> None:
 
 def test_ascii_terms_match_whole_words_only() -> None:
     assert spam_evidence("", ["访问 https://www.hthgov.cn 查看"]) is None
-    assert spam_evidence("", ["hth华体会体育官网入口"])["terms"] == ["hth华体会"]
-    assert spam_evidence("", ["HTH 体育"])["terms"] == ["HTH"]
+    assert (found := spam_evidence("", ["hth华体会体育官网入口"])) and found["terms"] == ["hth华体会"]
+    assert (found := spam_evidence("", ["HTH 体育"])) and found["terms"] == ["HTH"]
 
 
 def test_government_lottery_business_is_not_spam() -> None:

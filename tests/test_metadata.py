@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from crawler.dates import parse_date
@@ -7,8 +9,8 @@ from crawler.items import Paragraph, ReportPage
 from pipelines.metadata import MetadataPipeline
 
 
-def page(**fields: object) -> ReportPage:
-    base = dict(site_id="wendeng", site_name="威海市文登区人民政府", region="山东省威海市文登区",
+def page(**fields: Any) -> ReportPage:
+    base: dict[str, Any] = dict(site_id="wendeng", site_name="威海市文登区人民政府", region="山东省威海市文登区",
                 url="http://www.wendeng.gov.cn/a.html", status=200, fetched_at="2026-11-21T00:00:00+00:00",
                 page_sha256="0" * 64, html="", template="generic")
     return ReportPage(**{**base, **fields})

@@ -122,6 +122,7 @@ def test_bad_config_is_named(tmp_path: Path) -> None:
 def test_serve_command(world: Path) -> None:
     proc = subprocess.Popen([sys.executable, "-m", "crawler", "serve", str(world), "--port", "0"], cwd=ROOT,
                             stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
     try:
         first = proc.stdout.readline()
         assert "replaying 2 hosts" in first

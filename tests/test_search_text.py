@@ -23,11 +23,11 @@ def report(url: str, body: list[str], title: str) -> ReportPage:
 def test_a_traditional_copy_is_found_by_the_originals_simplified_words(tmp_path: Path) -> None:
     db = store.open_db(tmp_path / "c.db")
     store.save_report(db, report("http://baike.example/yc2014.html", TRADITIONAL, "雲城區人民政府2014年政府信息公開工作年度報告"))
-    [row] = db["reports"].rows
+    [row] = db.table("reports").rows
     assert row["body"] == "\n".join(TRADITIONAL)  # the copy's own text is stored as served
     assert row["search_text"].startswith("云城区人民政府2014年政府信息公开工作年度报告\n二、主动公开政府信息情况\n")
-    assert [r["url"] for r in db["reports"].search("门户网站")] == ["http://baike.example/yc2014.html"]
-    assert [r["url"] for r in db["reports"].search("系统进一步优化")] == ["http://baike.example/yc2014.html"]
+    assert [r["url"] for r in db.table("reports").search("门户网站")] == ["http://baike.example/yc2014.html"]
+    assert [r["url"] for r in db.table("reports").search("系统进一步优化")] == ["http://baike.example/yc2014.html"]
     [record] = store.export_records(db)
     assert "连接到市网上办事大厅" in record["search_text"]
 
@@ -43,13 +43,13 @@ def test_an_older_corpus_gains_the_column_and_a_rebuilt_index(tmp_path: Path) ->
     old = Database(path)
     columns = dict(store.SCHEMA["reports"][0])
     del columns["search_text"]
-    old["reports"].create(columns, pk="id")
-    old["reports"].insert({"id": "r1", "url": "http://a.gov.cn/1.html", "title": "铁岭市2019年度政府信息公开工作报告",
+    old.table("reports").create(columns, pk="id")
+    old.table("reports").insert({"id": "r1", "url": "http://a.gov.cn/1.html", "title": "铁岭市2019年度政府信息公开工作报告",
                            "body": "一、总体情况\n2019年，铁岭政府信息公开工作稳步推进。"})
-    old["reports"].enable_fts(["title", "body"], tokenize="trigram", create_triggers=True)
+    old.table("reports").enable_fts(["title", "body"], tokenize="trigram", create_triggers=True)
     old.close()
     db = store.open_db(path)
-    assert "search_text" in db["reports"].columns_dict
-    assert [r["id"] for r in db["reports"].search("稳步推进")] == ["r1"]
+    assert "search_text" in db.table("reports").columns_dict
+    assert [r["id"] for r in db.table("reports").search("稳步推进")] == ["r1"]
     store.save_report(db, report("http://baike.example/yc2014.html", TRADITIONAL, "雲城區人民政府2014年政府信息公開工作年度報告"))
-    assert [r["url"] for r in db["reports"].search("门户网站")] == ["http://baike.example/yc2014.html"]
+    assert [r["url"] for r in db.table("reports").search("门户网站")] == ["http://baike.example/yc2014.html"]

@@ -28,7 +28,7 @@ def test_same_report_twice_adds_no_rows(tmp_path: Path) -> None:
     db = store.open_db(tmp_path / "c.db")
     assert store.save_report(db, report("http://www.tieling.gov.cn/a/t1.html")) is True
     assert store.save_report(db, report("http://www.tieling.gov.cn/a/t1.html")) is False
-    assert db["reports"].count == 1 and db["report_urls"].count == 1
+    assert db.table("reports").count == 1 and db.table("report_urls").count == 1
 
 
 def test_same_text_at_two_urls_is_one_report_with_both_urls(tmp_path: Path) -> None:
@@ -73,7 +73,7 @@ def test_full_text_search_finds_chinese_words(tmp_path: Path) -> None:
     db = store.open_db(tmp_path / "c.db")
     store.save_report(db, report("http://www.tieling.gov.cn/a/t1.html"))
     store.save_report(db, report("http://www.tieling.gov.cn/a/t2.html", body=["完全不同的正文内容。"]))
-    hits = [r["url"] for r in db["reports"].search("稳步推进")]
+    hits = [r["url"] for r in db.table("reports").search("稳步推进")]
     assert hits == ["http://www.tieling.gov.cn/a/t1.html"]
 
 
@@ -87,9 +87,9 @@ def test_an_older_corpus_gains_new_columns_and_keeps_its_rows(tmp_path: Path) ->
     path = tmp_path / "old.db"
     old = store.open_db(path)
     store.save_report(old, report("http://www.tieling.gov.cn/a/t1.html"))
-    old["sites"].insert({"id": "tieling", "name": "铁岭市人民政府"})
+    old.table("sites").insert({"id": "tieling", "name": "铁岭市人民政府"})
     old.execute("ALTER TABLE sites DROP COLUMN detected_reasons")
-    assert "detected_reasons" not in old["sites"].columns_dict
+    assert "detected_reasons" not in old.table("sites").columns_dict
     reopened = store.open_db(path)
     assert "detected_reasons" in reopened["sites"].columns_dict
     assert reopened["reports"].count == 1 and reopened["sites"].count == 1

@@ -55,7 +55,7 @@ def applications(rows: tuple[str, ...], values: list[list[int]]) -> dict:
     return grid(APPLICANTS, dict(zip(rows, values, strict=True)))
 
 
-def review(values: list[int]) -> dict:
+def review(values: list[int | None]) -> dict:
     return grid(REVIEW, {"行政复议": values[:5], "未经复议直接起诉": values[5:10], "复议后起诉": values[10:]})
 
 

@@ -23,14 +23,12 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import yaml
-from scrapy.settings import Settings
-from scrapy.spiderloader import SpiderLoader
 from w3lib.encoding import html_to_unicode
 
 from crawler import settings
 from crawler.items import ReportPage
 from crawler.replay import ReplayWorld
-from spiders.base import GENERIC_BODY_SELECTORS, Template
+from spiders import load_families
 
 HERE = Path(__file__).resolve().parent
 FIXTURES = HERE.parent / "fixtures"
@@ -55,7 +53,7 @@ class Case:
     url: str
     raw: bytes  # the page's bytes as served
     content_type: str  # the Content-Type header as served
-    template: str  # the CMS family (a spiders Template name)
+    template: str  # the CMS family (a registered family's name)
     expected: tuple[str, ...]
     flags: frozenset[str]
     exact: bool  # seed cases must come out exactly as written
@@ -64,9 +62,9 @@ class Case:
     @property
     def selectors(self) -> tuple[str, ...]:
         """The body selectors a crawl gives the page (spiders/base.py: parse_report): its family's containers,
-        then every family's; a family without a template of its own is read generically."""
-        family = templates().get(self.template, Template()).body_selectors
-        return tuple(dict.fromkeys(family + GENERIC_BODY_SELECTORS))
+        then every family's; a host of no known family is read generically."""
+        families = load_families()
+        return families.get(self.template, families["generic"]).report_selectors()
 
     def html(self) -> str:
         """The page decoded as Scrapy decodes it (w3lib: BOM, HTTP charset, meta, detection)."""
@@ -76,15 +74,6 @@ class Case:
         return ReportPage(site_id="case", site_name="case", region="", url=self.url, status=200, fetched_at="",
                           page_sha256="", html=self.html(), raw=self.raw, template=self.template,
                           body_selectors=self.selectors if selectors is None else selectors)
-
-
-@cache
-def templates() -> dict[str, Template]:
-    """Each spider's page object by template name, as the crawl uses them."""
-    crawl_settings = Settings()
-    crawl_settings.setmodule(settings)
-    loader = SpiderLoader.from_settings(crawl_settings)
-    return {spider.template.name: spider.template for spider in map(loader.load, loader.list())}
 
 
 @cache

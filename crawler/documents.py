@@ -25,9 +25,7 @@ from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph as DocxParagraph
 
 from crawler.items import Paragraph
-from pipelines.clean import HEADING, SENTENCE_END
-from pipelines.extract import clean_line
-from pipelines.text import readability
+from crawler.text import HEADING, SENTENCE_END, clean_line, readability
 
 PDF, DOCX, DOC = "pdf", "docx", "doc"
 DOCUMENT_TYPES = (PDF, DOCX, DOC)

@@ -1,0 +1,63 @@
+"""Per-site settling: when a site of the crawl has no request left in flight, it is done (``site_finished``).
+
+A request counts as outstanding from its creation until its callback or errback has run, or the scheduler
+dropped it as a duplicate. Counting at creation, not at the request_scheduled signal, matters: Scrapy may
+schedule a callback's requests after the callback ends.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator
+from functools import wraps
+from typing import TYPE_CHECKING, Any, Protocol
+
+from crawler import signals
+
+if TYPE_CHECKING:
+    from scrapy import Request, Spider
+    from scrapy.signalmanager import SignalManager
+
+
+class SiteLedger:
+    def __init__(self, signal_manager: SignalManager) -> None:
+        self.signals = signal_manager
+        self.outstanding: Counter[str] = Counter()
+
+    def opened(self, site_id: str) -> None:
+        """A request of the site was created."""
+        self.outstanding[site_id] += 1
+
+    def settle(self, site_id: str | None) -> None:
+        """A request of the site was answered (or failed, or dropped)."""
+        if not site_id or self.outstanding[site_id] <= 0:
+            return
+        self.outstanding[site_id] -= 1
+        if self.outstanding[site_id] == 0:
+            self.signals.send_catch_log(signals.site_finished, site_id=site_id)
+
+    def dropped(self, request: Request, spider: Spider) -> None:
+        """Handler of Scrapy's request_dropped signal (a duplicate the scheduler refused)."""
+        self.settle(request.meta.get("site_id"))
+
+
+class _HasLedger(Protocol):
+    ledger: SiteLedger
+
+
+def settles(method: Callable[..., Any]) -> Callable[..., Iterator[Any]]:
+    """Mark a callback or errback as the end of one request of a site.
+
+    The request counts as settled only after the callback's output has been consumed, so the requests it
+    yields are created (and counted) before the site can look finished.
+    """
+
+    @wraps(method)
+    def wrapper(self: _HasLedger, response_or_failure: Any, *args: Any, **kwargs: Any) -> Iterator[Any]:
+        request = getattr(response_or_failure, "request", None)
+        try:
+            yield from method(self, response_or_failure, *args, **kwargs) or ()
+        finally:
+            self.ledger.settle(request.meta.get("site_id") if request is not None else None)
+
+    return wrapper

@@ -1,0 +1,45 @@
+"""What the walk means to fetch, as plain data (``Visit``): the spider builds its requests from these.
+
+A visit holds everything needed to rebuild its request — site, URL, method, form body, headers and the walk's
+state (role, hops, the list entry's title and date, the referring list page) — and no callback or browser
+object, so it can be stored (a persistent frontier, a Redis queue) and turned back into the same request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+# What the fetched page is to the walk (its callback is parse_<role>): a home or section page, a list page of the
+# annual-report column, that column rendered by a browser, a report page.
+ROLES = ("listing", "column", "rendered", "report")
+
+
+@dataclass(frozen=True)
+class Visit:
+    site_id: str
+    url: str
+    role: str
+    hops: int = 0
+    method: str = "GET"
+    body: str | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+    list_title: str | None = None
+    list_date: str | None = None
+    referer: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.role not in ROLES:
+            raise ValueError(f"visit of {self.url}: unknown role {self.role!r} (one of {', '.join(ROLES)})")
+
+    @property
+    def browser(self) -> bool:
+        """Whether the page is fetched by the headless browser."""
+        return self.role == "rendered"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "headers": [list(pair) for pair in self.headers]}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Visit:
+        return cls(**{**data, "headers": tuple(tuple(pair) for pair in data.get("headers") or ())})
