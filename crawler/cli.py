@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import click
 from sqlite_utils import Database
@@ -14,6 +15,7 @@ from crawler.families import template_names
 from crawler.seeds import Seed, SeedError, load_seeds
 
 DEFAULT_DB = "data/govcrawl.db"
+DEMO = Path(__file__).resolve().parent / "demo"  # the demo's seed list and saved portals, shipped in the package
 
 
 def _load_seeds_or_exit(path: str, sites: tuple[str, ...] = ()) -> list[Seed]:
@@ -129,14 +131,17 @@ def serve(path: str, port: int) -> None:
 
 @main.command()
 @click.option("--db", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False))
-@click.option("--seeds", "seeds_file", default="seeds/demo.yaml", show_default=True, type=click.Path(dir_okay=False))
-@click.option("--portals", default="tests/fixtures/portals", show_default=True,
-              type=click.Path(file_okay=False, exists=True), help="Saved portals to replay.")
+@click.option("--seeds", "seeds_file", type=click.Path(dir_okay=False),
+              help="Seed list (default: the demo's own, shipped with govcrawl).")
+@click.option("--portals", type=click.Path(file_okay=False, exists=True),
+              help="Saved portals to replay (default: the demo portals shipped with govcrawl).")
 @log_option
-def demo(db: str, seeds_file: str, portals: str, log_level: str | None) -> None:
+def demo(db: str, seeds_file: str | None, portals: str | None, log_level: str | None) -> None:
     """Replay the bundled portals on loopback, crawl them, and print the reports found."""
     from crawler.replay import ReplayServer, ReplayWorld
 
+    seeds_file = seeds_file or str(DEMO / "seeds.yaml")
+    portals = portals or str(DEMO / "portals")
     seeds_list = _load_seeds_or_exit(seeds_file)
     server = ReplayServer(ReplayWorld(portals)).start_background()
     click.echo(f"replaying {portals} on {server.url}; crawling {len(seeds_list)} sites into {db}", err=True)

@@ -107,6 +107,8 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
 def test_seeds_check_command(tmp_path: Path) -> None:
     ok = run_cli("seeds", "check", "seeds/demo.yaml")
     assert ok.returncode == 0 and re.search(r"\d+ sites OK", ok.stdout)
+    example = run_cli("seeds", "check", "seeds/example.yaml")  # the README's example
+    assert example.returncode == 0 and "seeds/example.yaml: 2 sites OK" in example.stdout
     bad = write(tmp_path, "bad.yaml", GOOD.replace("id: wendeng", "id: yongchang"))
     result = run_cli("seeds", "check", str(bad))
     assert result.returncode == 2
