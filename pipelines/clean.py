@@ -15,9 +15,11 @@ from crawler.items import Paragraph, ReportPage
 from crawler.text import HEADING, NUMERAL, SENTENCE_END, key
 
 # One entry of a headings list: "二、主动公开政府信息情况", up to the next entry's numeral or a separator.
-TOC_ENTRY = re.compile(rf"(?:^|(?<=[,，;；\s]))\s*(?:\d+\s+)?([{NUMERAL}]+)[、.．]\s*([^,，;；]+?)\s*(?=[,，;；]|$)")
-TOC_LINE = re.compile(rf"^\s*(?:\d+\s+)?[{NUMERAL}]+[、.．]")
-INDEX_PREFIX = re.compile(r"^\s*\d+\s+")  # "1 一、主要做法" in a numbered 目录 box
+TOC_ENTRY = re.compile(rf"(?:^|(?<=[,，;；\s]))\s*(?:\d+\s*)?([{NUMERAL}]+)[、.．]\s*([^,，;；]+?)\s*(?=[,，;；]|$)")
+# A mirror's numbered 目录 box gives each entry its index, spaced or glued to the numeral ("1 一、…", "1一、…"),
+# and its sub-entries a dotted one ("2.1(一)…").
+INDEX_PREFIX = re.compile(rf"^\s*\d+(?:\.\d+)*\s*(?=[{NUMERAL}（(])")
+TOC_LINE = re.compile(rf"^\s*(?:\d+\s*)?[{NUMERAL}]+[、.．]|^\s*\d+(?:\.\d+)+\s*[（(][{NUMERAL}]+[）)]")
 SYMBOLS_ONLY = re.compile(r"^[\W_]+$")
 MIN_REPEAT_BLOCK = 3  # paragraphs a repeated run must span to count as a second copy of the body
 MIN_REPEAT_CHARS = 60  # ... and characters it must hold (runs of flattened "0" cells are not a body)
@@ -100,10 +102,10 @@ def tables_of_contents(paragraphs: list[Paragraph]) -> list[tuple[int, int]]:
             spans.append((i, i + 1))
             i += 1
             continue
-        end = i
+        end, indexed = i, bool(INDEX_PREFIX.match(p.text))
         while end < len(paragraphs) and not paragraphs[end].row and len(paragraphs[end].text) <= MAX_HEADING_CHARS \
-                and TOC_LINE.match(paragraphs[end].text):
-            end += 1
+                and TOC_LINE.match(paragraphs[end].text) and bool(INDEX_PREFIX.match(paragraphs[end].text)) == indexed:
+            end += 1  # a numbered box ends where its numbering does (the first heading may follow it at once)
         block = [key(INDEX_PREFIX.sub("", t.text)) for t in paragraphs[i:end]]
         if end - i >= MIN_TOC_ENTRIES and sum(k in keys[end:] for k in block) >= MIN_TOC_ENTRIES:
             spans.append((i, end))
@@ -114,16 +116,17 @@ def tables_of_contents(paragraphs: list[Paragraph]) -> list[tuple[int, int]]:
 
 
 def _drop_extra_tables_of_contents(paragraphs: list[Paragraph]) -> tuple[list[Paragraph], bool]:
-    """Keep the first headings list that is text; drop linked ones (navigation) and later copies.
+    """Keep the first headings list that is text; drop navigation (a linked list, or a numbered 目录 box as
+    encyclopedia mirrors show, linked or not) and later copies.
 
-    True when a copy of the text's own list went (a linked 目录 box is navigation, not a repeat)."""
+    True when a copy of the text's own list went (a 目录 box is navigation, not a repeat)."""
     spans = tables_of_contents(paragraphs)
     if not spans:
         return paragraphs, False
     kept_one, copies = False, False
     doomed: set[int] = set()
     for start, end in spans:
-        if all(p.linked for p in paragraphs[start:end]):
+        if all(p.linked or INDEX_PREFIX.match(p.text) for p in paragraphs[start:end]):
             doomed.update(range(start, end))
         elif kept_one:
             doomed.update(range(start, end))
@@ -168,8 +171,7 @@ def remove_repeats(paragraphs: list[Paragraph], title: str | None) -> tuple[list
 
 
 def _edge_chrome(p: Paragraph, rules: ChromeRules) -> bool:
-    return (rules.is_strong(p.text) or rules.is_weak(p.text) or (p.linked and len(p.text) <= 40)
-            or bool(SYMBOLS_ONLY.match(p.text)))
+    return rules.is_chrome(p.text, edge=True) or (p.linked and len(p.text) <= 40) or bool(SYMBOLS_ONLY.match(p.text))
 
 
 def _prose(p: Paragraph) -> bool:
@@ -191,7 +193,7 @@ def strip_chrome(paragraphs: list[Paragraph], title: str | None, family: str | N
         start += 1
     while end > start and _edge_chrome(paragraphs[end - 1], rules):
         end -= 1
-    return [p for p in paragraphs[start:end] if not rules.is_strong(p.text)]
+    return [p for p in paragraphs[start:end] if not rules.is_chrome(p.text)]
 
 
 def clean_body(paragraphs: list[Paragraph], title: str | None, family: str | None = None

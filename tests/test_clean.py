@@ -1,8 +1,13 @@
 from __future__ import annotations
 
+import pytest
+
+from crawler.chrome import chrome_rules
 from crawler.items import Paragraph
+from crawler.text import CJK
+from pipelines.attachments import own_text
 from pipelines.clean import clean_body, remove_repeats, strip_chrome
-from pipelines.extract import extract
+from pipelines.extract import extract, prose_weight
 from tests.conftest import PORTALS
 
 TITLE = "厦门市翔安区内厝镇人民政府2015年政府信息公开工作要点落实情况报告"
@@ -137,3 +142,75 @@ def test_signature_lines_at_the_end_stay() -> None:
     body = ["六、其他需要报告的事项", "本年度无其他需要报告的事项。", "威海市文登区人民政府办公室", "一七年一月八日"]
     page = paras(*body, "【打印本页】【关闭窗口】", "责任编辑：王喆", "上一篇：泽库镇2016年工作要点")
     assert clean_body(page, None)[0] == body
+
+
+QR_PARAGRAPH = ("（三）拓展公开渠道。充分发挥政府门户网站、政务微博、政务微信等平台作用，不断拓宽政府信息公开渠道。全年通过政府门户网站"
+                "主动公开政府信息12563条，通过“铁岭发布”政务微博发布信息3210条。同时在市政务服务中心、市档案馆、市图书馆设立政府信息"
+                "公开查阅点，群众可通过扫描二维码关注政务公开微信公众号，获取政府文件、政策解读和办事指南等信息，实现政府信息“掌上查”。")
+FOOTER_FIELDS = ("版权所有：铁岭市人民政府  主办单位：铁岭市人民政府办公室  地址：铁岭市凡河新区金沙江路16号  邮编：112000  "
+                 "电话：024-72826123  传真：024-72826100")
+
+
+def test_running_text_that_mentions_chrome_words_stays_wherever_it_stands_and_chrome_lines_go() -> None:
+    for at in (0, 1, 2):  # the body's first paragraph, between two others, its last
+        body = ["一、总体情况", "2019年，铁岭政府信息公开工作稳步推进。"]
+        body.insert(at, QR_PARAGRAPH)
+        page = paras("当前位置：首页 > 政务公开", "分享到：", *body, "扫一扫在手机上查看当前页面", "【打印本页】【关闭窗口】",
+                     FOOTER_FIELDS, "建议使用IE9以上浏览器，1024×768分辨率浏览本站", linked=(0,))
+        assert clean_body(page, None) == (body, [])
+
+
+def test_one_notion_of_chrome_for_extraction_attachments_and_cleaning() -> None:
+    rules = chrome_rules()
+    assert len(FOOTER_FIELDS) > 80 and rules.is_chrome(FOOTER_FIELDS) and rules.is_chrome(FOOTER_FIELDS, edge=True)
+    assert not rules.is_chrome(QR_PARAGRAPH) and not rules.is_chrome(QR_PARAGRAPH, edge=True)
+    assert prose_weight(Paragraph(QR_PARAGRAPH)) == len(QR_PARAGRAPH) and prose_weight(Paragraph(FOOTER_FIELDS)) == 0
+    assert own_text([Paragraph(QR_PARAGRAPH), Paragraph(FOOTER_FIELDS)]) == len(CJK.findall(QR_PARAGRAPH))
+    short = "群众可通过扫描二维码关注政务公开微信公众号，获取最新政府信息。"  # one sentence besides the chrome words
+    assert not rules.is_chrome(short) and rules.is_chrome(short, edge=True)  # text inside the body, chrome at its edge
+    assert rules.is_chrome("地址：铁岭市凡河新区金沙江路16号", edge=True) and not rules.is_chrome("地址：铁岭市凡河新区金沙江路16号")
+
+
+def mirror_page(title: str, lead: str, catalog: str, entries: list[str], sections: list[tuple[str, str]], *,
+                linked: bool) -> str:
+    """A page as encyclopedia mirrors serve reports: the lead paragraph, a numbered 目录 box whose index is glued
+    to the heading's numeral (1一、…), then the sections under their headings."""
+    items = "".join(
+        f'<li><a href="#sec{i}"><span class="index">{i}</span>{h}</a></li>' if linked
+        else f'<li><span class="index">{i}</span><span class="text">{h}</span></li>' for i, h in enumerate(entries, 1))
+    text = "".join(f'<div class="para-title level-2"><h2>{h}</h2><a class="edit-lemma" href="/edit/1">編輯本段</a></div>'
+                   f"<p>{p}</p>" for h, p in sections)
+    return (f"<html><head><title>{title}</title></head><body><div class='crumb'>當前位置：<a href='/'>百科</a></div>"
+            f"<div class='lemma'><h1>{title}</h1><p>{lead}</p><table class='lemma-catalog'><tr><td class='catalog-title'>{catalog}</td>"
+            f"</tr><tr><td><ol>{items}</ol></td></tr></table>{text}</div><div class='tags'>相關詞條</div></body></html>")
+
+
+MIRROR_SECTIONS = {
+    "traditional": ("雲城區人民政府2014年政府信息公開工作年度報告",
+                    "根據《中華人民共和國政府信息公開條例》的規定，現公布雲城區人民政府2014年政府信息公開工作年度報告。", "目錄", [
+        ("一、主要做法", "我區高度重視政務公開工作，把政務公開工作納入重要工作日程，設立區政府信息公開工作領導小組及其辦公室。"),
+        ("二、主動公開政府信息情況", "區政府及區府辦主要通過區政府入口網站以及報刊、廣播、電視等方式主動公開相關政府信息。"),
+        ("三、依申請公開政府信息及諮詢受理情況", "2014年，區政府及區府辦沒有收到政府信息公開申請，提交諮詢投訴868宗。"),
+        ("四、存在問題及2015年工作計畫", "我區政府信息公開工作取得了新的進展，但同時也存在一些問題，需進一步深化。")]),
+    "simplified": ("永昌县2014年政府信息公开工作年度报告",
+                   "本年报以《中华人民共和国政府信息公开条例》为依据，由永昌县人民政府办公室编制。", "目录", [
+        ("一、概述", "我县高度重视政府信息公开工作，把政府信息公开工作纳入重要议事日程，明确了分管领导和工作人员。"),
+        ("二、主动公开政府信息情况", "全年通过县政府门户网站主动公开政府信息1286条，其中政策文件97条、规划计划26条。"),
+        ("三、依申请公开政府信息情况", "2014年，全县共收到政府信息公开申请12件，均在规定时限内予以答复。"),
+        ("四、存在的主要问题及改进措施", "公开内容有待深化，政策解读形式较为单一，基层公开标准化规范化建设仍需加强。")]),
+}
+
+
+@pytest.mark.parametrize("script", MIRROR_SECTIONS)
+@pytest.mark.parametrize("linked", [True, False], ids=["linked", "plain"])
+def test_a_numbered_contents_box_of_a_mirror_goes_and_its_headings_stay_in_the_text(script: str, linked: bool) -> None:
+    title, lead, catalog, sections = MIRROR_SECTIONS[script]
+    headings = [h for h, _ in sections]
+    html = mirror_page(title, lead, catalog, headings, sections, linked=linked)
+    extraction = extract(html, "http://baike.example.com/item/1.html", ())
+    texts = [p.text for p in extraction.paragraphs]
+    box = texts.index(f"1{headings[0]}")
+    assert texts[box - 1:box + 4] == [catalog, *(f"{i}{h}" for i, h in enumerate(headings, 1))]  # the index glued
+    cleaned, flags = clean_body(extraction.paragraphs, title)
+    assert cleaned == [lead, *(line for section in sections for line in section)]
+    assert flags == []  # a contents box is navigation, not a second copy of the text's own list

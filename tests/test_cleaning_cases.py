@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 
 from tests.cleaning.cases import Case, all_cases, char_f1, chrome_left, run
@@ -73,12 +75,24 @@ def test_seed_002_is_a_key_points_report() -> None:
     assert item.kind == "key_points" and item.publish_date == "2015-11-26"
 
 
-def test_seed_004_is_tampered_with_evidence_and_its_lost_characters_are_flagged() -> None:
+def test_seed_004_is_tampered_with_evidence_and_its_lost_characters_are_flagged_and_taken_out() -> None:
     item = run(seed("004"))
     tampered = item.evidence["tampered"]
     assert tampered["spam_terms"]["terms"] == ["即时比分"]
     assert tampered["agency_slots"]["names"] == ["即时比分"]
     assert tampered["agency_slots"]["lines"][0].startswith("按照《中华人民共和国政府信息公开条例》和《即时比分办公厅")
     lost = item.evidence["lost_characters"]
-    assert lost["lines"][:2] == [item.body[0], "一、总体情况?"] and lost["count"] > 100
+    assert lost["lines"][:2] == [item.body[0] + "?", "一、总体情况?"] and lost["count"] > 100  # the lines as served
+    assert item.body[1] == "一、总体情况" and not any("?" in line for line in item.body)
+    assert lost["white_space_restored"] == lost["count"]  # every '?' of this copy stood for a space or a break
     assert item.body[item.body.index("行政许可") + 1: item.body.index("行政许可") + 4] == ["653", "52", "821198"]
+
+
+def test_seed_004_differs_from_its_original_only_by_the_spam_and_three_dropped_characters() -> None:
+    """The hijacked copy against the hand-written body of the Tieling original: with its lost spaces taken out,
+    what is left is the swap of 辽宁省人民政府 for 即时比分 and the 减 its tables' header 本年增/减 lost."""
+    original = next(c for c in CASES if c.name == "portal/www.tieling.gov.cn/t20200331_4105829")
+    copy, genuine = (Counter(ch for line in body for ch in line if not ch.isspace())
+                     for body in (run(seed("004")).body, original.expected))
+    assert copy - genuine == Counter("即时比分")
+    assert genuine - copy == Counter("辽宁省人民政府减减减")

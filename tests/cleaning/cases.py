@@ -1,8 +1,9 @@
 """Replay cases of the cleaning pipelines: a report page as a portal serves it, and the body written out by hand.
 
-Three sources, one shape (``Case``):
+Four sources, one shape (``Case``):
 - ``seeds/<name>/``: each seed doc of ../shared/seed-docs placed in the portal HTML of a CMS family it could come
   from (``page.html``, kept in UTF-8 and served as ``case.yaml`` says), with ``expected.txt`` and its flags;
+- ``pages/<name>/``: in the same form, a report page of a shape a real page showed and no bundled portal has;
 - ``portals.yaml``: report and other detail pages of the bundled portals, bodies under ``expected/<host>/``;
 - ``tests/fixtures/expected/<site>.yaml`` reports that carry a ``body_file`` (written with their portals).
 
@@ -18,15 +19,13 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
-from importlib import import_module
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import yaml
-from w3lib.encoding import html_to_unicode
 
-from crawler import settings
 from crawler.items import ReportPage
+from crawler.reading import read_page, response_of
 from crawler.replay import ReplayWorld
 from spiders import load_families
 
@@ -59,40 +58,17 @@ class Case:
     exact: bool  # seed cases must come out exactly as written
     all_flags: bool = True  # ``flags`` are all the flags expected (else: flags that must be among them)
 
-    @property
-    def selectors(self) -> tuple[str, ...]:
-        """The body selectors a crawl gives the page (spiders/base.py: parse_report): its family's containers,
-        then every family's; a host of no known family is read generically."""
-        families = load_families()
-        return families.get(self.template, families["generic"]).report_selectors()
-
     def html(self) -> str:
-        """The page decoded as Scrapy decodes it (w3lib: BOM, HTTP charset, meta, detection)."""
-        return html_to_unicode(self.content_type, self.raw)[1]
-
-    def item(self, selectors: tuple[str, ...] | None = None) -> ReportPage:
-        return ReportPage(site_id="case", site_name="case", region="", url=self.url, status=200, fetched_at="",
-                          page_sha256="", html=self.html(), raw=self.raw, template=self.template,
-                          body_selectors=self.selectors if selectors is None else selectors)
-
-
-@cache
-def stages() -> tuple[type, ...]:
-    """The item pipelines in the order crawler/settings.py runs them, without the two that need a running crawl:
-    attachments (downloads) and the store."""
-    classes = []
-    for path, _ in sorted(settings.ITEM_PIPELINES.items(), key=lambda kv: kv[1]):
-        module, name = path.rsplit(".", 1)
-        if module not in ("pipelines.attachments", "pipelines.store"):
-            classes.append(getattr(import_module(module), name))
-    return tuple(classes)
+        """The page decoded as a crawl decodes it (Scrapy's response: BOM, HTTP charset, meta, detection)."""
+        return response_of(self.raw, self.url, self.content_type).text
 
 
 def run(case: Case, selectors: tuple[str, ...] | None = None) -> ReportPage:
-    item = case.item(selectors)
-    for stage in stages():
-        item = stage().process_item(item)
-    return item
+    """The page read the one way govcrawl reads a page (crawler/reading.py, as ``govcrawl extract`` does) as its
+    family; ``selectors`` overrides the family's body containers (``()``: none)."""
+    families = load_families()
+    family = families.get(case.template, families["generic"])  # a host of no known family is read generically
+    return read_page(case.raw, case.url, family=family, content_type=case.content_type, containers=selectors).item
 
 
 def _chars(lines: list[str] | tuple[str, ...]) -> Counter[str]:
@@ -128,13 +104,21 @@ def _served(url: str) -> tuple[bytes, str]:
     return reply.body, reply.headers.get("Content-Type", "text/html")
 
 
-def seed_cases() -> Iterator[Case]:
-    for folder in sorted((HERE / "seeds").iterdir()):
+def _folder_cases(kind: str, under: str) -> Iterator[Case]:
+    for folder in sorted((HERE / under).iterdir()):
         spec = yaml.safe_load((folder / "case.yaml").read_text("utf-8"))
         served = spec.get("served") or {}
         raw = (folder / "page.html").read_text("utf-8").encode(served.get("encoding", "utf-8"))
-        yield Case(f"seed/{folder.name}", spec["url"], raw, served.get("content_type", "text/html"),
+        yield Case(f"{kind}/{folder.name}", spec["url"], raw, served.get("content_type", "text/html"),
                    spec["template"], _read_body(folder / "expected.txt"), frozenset(spec.get("flags") or ()), True)
+
+
+def seed_cases() -> Iterator[Case]:
+    return _folder_cases("seed", "seeds")
+
+
+def page_cases() -> Iterator[Case]:
+    return _folder_cases("page", "pages")
 
 
 def portal_cases() -> Iterator[Case]:
@@ -165,4 +149,4 @@ def fixture_cases() -> Iterator[Case]:
 
 @cache
 def all_cases() -> tuple[Case, ...]:
-    return (*seed_cases(), *portal_cases(), *fixture_cases())
+    return (*seed_cases(), *page_cases(), *portal_cases(), *fixture_cases())
