@@ -1,9 +1,13 @@
 """Extract: the report body of a page as paragraphs, plus its meta tags, title and attachment links.
 
-Three strategies in order of trust: the family's body container (from the spider); when that finds nothing
-or nothing that looks like a report, the page's main block (the deepest element holding nearly all of its
-prose, right on table-layout pages where trafilatura pulls in navigation), then trafilatura (tables kept). A
-less trusted candidate wins only as a clearly better body: more running text, less navigation.
+The page is read as the tree a browser builds (crawler/html.py: an early </html>, a second <body>, content
+between table rows, any nesting depth). Three strategies in order of trust: the family's body container (from
+the spider); when that finds nothing or nothing that looks like a report, the page's main block (the deepest
+element holding nearly all of its prose, right on table-layout pages where trafilatura pulls in navigation),
+then trafilatura (tables kept). A less trusted candidate wins only as a clearly better body: more running
+text, less navigation. A container a stray end tag closed early goes on with the article's text after it.
+Attachments are the document links of the body and of the article's region around it, not of the site's
+menus, sidebars and footers.
 
 Lines keep the text's own punctuation; runs of white space (full-width and no-break spaces included) become
 one space and are trimmed, zero-width characters go. Table rows are one line, cells joined by a TAB.
@@ -14,22 +18,19 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cache
 from urllib.parse import urljoin
 
 import trafilatura
 from lxml import etree
-from lxml import html as lxml_html
 
 from crawler.chrome import chrome_rules
+from crawler.html import BLOCK_TAGS, parse_document
 from crawler.items import Paragraph, ReportPage
-from crawler.text import CJK, CONTROL, HEADING, clean_line
-from crawler.urls import ATTACHMENT_EXT
+from crawler.rules import data_yaml
+from crawler.text import CJK, CONTROL, HEADING, clean_line, key
+from crawler.urls import ATTACHMENT_EXT, SKIP_SCHEMES
 
-BLOCK_TAGS = frozenset({
-    "p", "div", "section", "article", "main", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "dl", "dt",
-    "dd", "table", "thead", "tbody", "tfoot", "tr", "td", "th", "caption", "blockquote", "pre", "center", "form",
-    "header", "footer", "nav", "aside", "address", "hr", "figure", "figcaption",
-})
 DROP_TAGS = ("script", "style", "noscript", "iframe", "object", "embed", "select", "button", "input", "textarea")
 # Hidden the inline-style ways: display/visibility, and the off-screen boxes hijacked mirrors hide spam links in.
 HIDDEN_STYLE = re.compile(
@@ -42,6 +43,13 @@ IMAGE_EXT = re.compile(r"\.(jpe?g|png|gif)$", re.I)
 SCRIPT_PATH = re.compile(r"(?:https?://[^\s\"'|;,<>()]+|(?<![\w.])\.{0,2}/[^\s\"'|;,<>()]+)\.[A-Za-z0-9]{2,4}(?=[\s\"'|;,<>)]|$)")
 ATTACHMENT_LIST = re.compile(r"附件|fjxx|fujian|appendix|attach|fileList|file_list|\bfj\w*\s*=", re.I)
 SCRIPT_HREF = re.compile(r"""href\s*=\s*\\?["']([^"'\\]+)\\?["']""")
+NAME_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")  # the words of an id or class: footer_wrap, leftNav
+# Whether an element holds an element of a class (the class as a word of @class, not a part of one).
+USES_CLASS = etree.XPath(
+    "boolean(descendant::*[contains(concat(' ', normalize-space(@class), ' '), concat(' ', $name, ' '))])")
+TITLE_HEAD_CHARS = 6  # leading characters of the title a text node must hold to start the title's element
+TITLE_CLIMB = 3  # inline elements a title's text may sit in below the title's element
+TITLE_SLACK = 2  # the title's element holds at most this many times the title's length (spaces, padding)
 PROSE_PUNCT = re.compile(r"[，。；、,;]")
 LAYOUT_CELL_CHARS = 300  # a cell holding this much text is page layout, not a data table's cell
 LAYOUT_CELL_SENTENCES = 2  # ... and so is one holding this many sentences
@@ -154,7 +162,7 @@ def prose_weight(p: Paragraph) -> int:
     """Characters of a line that reads as running text (not a link, a table row, a label or a footer line)."""
     if p.linked or p.row or len(CJK.findall(p.text)) < MIN_PROSE_CJK or not PROSE_PUNCT.search(p.text):
         return 0
-    return 0 if chrome_rules().is_strong(p.text) else len(p.text)
+    return 0 if chrome_rules().is_chrome(p.text) else len(p.text)
 
 
 def looks_like_report(paragraphs: list[Paragraph]) -> bool:
@@ -166,7 +174,7 @@ def looks_like_report(paragraphs: list[Paragraph]) -> bool:
 def body_score(paragraphs: list[Paragraph]) -> int:
     """Prose characters minus navigation characters (link lines, chrome lines): higher is a better body."""
     rules = chrome_rules()
-    noise = sum(len(p.text) for p in paragraphs if p.linked or rules.is_strong(p.text))
+    noise = sum(len(p.text) for p in paragraphs if p.linked or rules.is_chrome(p.text))
     return sum(prose_weight(p) for p in paragraphs) - noise
 
 
@@ -274,6 +282,31 @@ def _containers(tree: etree._Element, selectors: tuple[str, ...]) -> tuple[str, 
     return None
 
 
+def _continued(container: etree._Element) -> list[etree._Element]:
+    """The container and the siblings after it that carry its text on. A stray end tag in the body closes the
+    container early (in a browser too) and the rest of the article follows it in its parent: the body's own
+    markup (no id, no class the container's elements do not use), up to the first block with a link or a
+    chrome line. A run without running text (a date line, a source line) is no continuation, and neither is
+    another block of the page (its own id or class)."""
+    rules = chrome_rules()
+    run: list[tuple[etree._Element, int]] = []  # each sibling with its running text's characters
+    for sibling in container.itersiblings():
+        if sibling.get("id"):
+            break
+        lines = paragraphs_of(sibling)
+        if any(p.linked or rules.is_chrome(p.text) for p in lines):
+            break
+        run.append((sibling, sum(prose_weight(p) for p in lines)))
+    if not any(prose for _, prose in run):
+        return [container]
+    # Only now, as it costs a look through the container: a sibling of a class the body does not use ends it.
+    for i, (sibling, _) in enumerate(run):
+        if not all(USES_CLASS(container, name=name) for name in (sibling.get("class") or "").split()):
+            run = run[:i]
+            break
+    return [container, *(sibling for sibling, _ in run)] if any(prose for _, prose in run) else [container]
+
+
 def _labelled_attachment(a: etree._Element) -> bool:
     """A file link in a 附件 block: the label in the link or a short ancestor, or a bare 附件： label before one."""
     node: etree._Element | None = a
@@ -290,17 +323,119 @@ def _labelled_attachment(a: etree._Element) -> bool:
     return False
 
 
-def _attachments(base_url: str, tree: etree._Element, scopes: list[etree._Element], raw_html: str) -> list[str]:
+@cache
+def _page_regions() -> tuple[frozenset[str], frozenset[str]]:
+    """The tags and id/class words of blocks outside the article (data/page_regions.yaml)."""
+    data = data_yaml("pipelines", "page_regions.yaml")
+    return frozenset(data["tags"]), frozenset(data["words"])
+
+
+def _outside_article(el: etree._Element) -> bool:
+    """An element the template names as navigation, sidebar, footer or a link box."""
+    tags, words = _page_regions()
+    if _tag(el) in tags:
+        return True
+    names = f"{el.get('id') or ''} {el.get('class') or ''}"
+    return any(word.lower() in words for word in NAME_WORD.findall(names))
+
+
+def _title_element(body: etree._Element, title: str | None) -> etree._Element | None:
+    """The element before the body that shows the page's title, the one nearest the body (a heading above it;
+    not a link to the page in a breadcrumb or a list, not the body's own title line)."""
+    wanted = key(title or "")
+    head = "".join((title or "").split())[:TITLE_HEAD_CHARS]
+    if not wanted or not head:
+        return None
+    chain = {el: depth for depth, el in enumerate(reversed([body, *body.iterancestors()]))}
+    best, best_depth = None, -1
+    longest = TITLE_SLACK * len(title or "")  # more text than this holds more than the title
+    for text in body.getroottree().xpath("//body//text()[contains(., $head)]", head=head):
+        if len(text) > longest:
+            continue  # a paragraph that names the report, not its title
+        el = text.getparent()
+        el = el.getparent() if text.is_tail else el
+        shown = ""
+        for _ in range(TITLE_CLIMB):  # the title's element, or an inline element inside it
+            if el is None:
+                break
+            shown = "".join(el.itertext())
+            if len(shown) > longest or key(shown) == wanted:
+                break
+            el = el.getparent()
+        if el is None or el in chain or len(shown) > longest or key(shown) != wanted:
+            continue
+        lineage = [el, *el.iterancestors()]
+        if body in lineage or any(_tag(e) == "a" for e in lineage) or not _before(el, body):
+            continue
+        depth = next(chain[e] for e in lineage if e in chain)
+        if depth > best_depth:
+            best, best_depth = el, depth
+    return best
+
+
+def _before(first: etree._Element, second: etree._Element) -> bool:
+    """Whether ``first`` starts before ``second`` in document order (an element starts before what it holds)."""
+    lineage = [second, *second.iterancestors()]
+    position = {el: i for i, el in enumerate(lineage)}
+    below: etree._Element | None = None  # the child of the common ancestor on first's side
+    for el in (first, *first.iterancestors()):
+        if el in position:
+            if below is None:
+                return True  # first holds second
+            i = position[el]
+            return i > 0 and el.index(below) < el.index(lineage[i - 1])
+        below = el
+    return False
+
+
+def _article_attachments(body: etree._Element, title: str | None, links: list[etree._Element]
+                         ) -> list[etree._Element]:
+    """Of the page's document ``links``, those in the article's region: from the title down (from the body
+    when the title is in it or not found), but for those in a block of the site's beside the body's own
+    lineage: a block the template names as navigation, sidebar or footer (data/page_regions.yaml), one that
+    links more pages than documents (a menu) or one that holds a chrome line (a footer)."""
+    chain = {body, *body.iterancestors()}
+    start: etree._Element | None = None
+    found = []
+    site_blocks: dict[etree._Element, bool] = {}
+    for a in links:
+        lineage = [a, *a.iterancestors()]
+        meeting = next(i for i, el in enumerate(lineage) if el in chain)
+        if meeting and lineage[meeting] is not body:  # (a link holding the body counts as the body's)
+            if start is None:
+                heading = _title_element(body, title)
+                start = body if heading is None else heading
+            block = lineage[meeting - 1]  # the block holding the link, beside the body's lineage
+            if block not in site_blocks:
+                site_blocks[block] = _site_block(block)
+            if not _before(start, a) or site_blocks[block] or any(_outside_article(el) for el in lineage[:meeting]):
+                continue
+        found.append(a)
+    return found
+
+
+def _site_block(block: etree._Element) -> bool:
+    """A block of the site's around the article: a menu (more links to pages than to documents) or a footer
+    (a chrome line that is not an attachment label)."""
+    hrefs = [href for a in block.iter("a") if (href := (a.get("href") or "").strip())
+             and not href.lower().startswith(SKIP_SCHEMES)]
+    documents = sum(1 for href in hrefs if ATTACHMENT_EXT.search(href))
+    if len(hrefs) - documents > documents:
+        return True
+    rules = chrome_rules()
+    return any(not p.linked and not ATTACHMENT_LABEL.match(p.text) and rules.is_chrome(p.text)
+               for p in paragraphs_of(block))
+
+
+def _attachments(base_url: str, scopes: list[etree._Element], links: list[etree._Element],
+                 article: list[etree._Element], raw_html: str) -> list[str]:
+    """Attachment links: of the page's document ``links``, those in the body's containers, in the article's
+    region (``article``), in a 附件 block or named the TRS way (P0…); and file paths in scripts."""
     urls: list[str] = []
-    for scope in scopes:
-        for a in scope.iter("a"):
-            href = (a.get("href") or "").strip()
-            if href and ATTACHMENT_EXT.search(href):
-                urls.append(urljoin(base_url, href))
-    # Outside the body: file links in a 附件 block, or named the TRS way (P0…).
-    for a in tree.iter("a"):
+    outside = (a for a in links if _labelled_attachment(a) or TRS_ATTACHMENT.search((a.get("href") or "").strip()))
+    for a in [*(a for scope in scopes for a in scope.iter("a")), *article, *outside]:
         href = (a.get("href") or "").strip()
-        if href and ATTACHMENT_EXT.search(href) and (_labelled_attachment(a) or TRS_ATTACHMENT.search(href)):
+        if href and ATTACHMENT_EXT.search(href):
             urls.append(urljoin(base_url, href))
     # Attachments some templates write only into scripts: var rel_appendix = '<a href=...>', a JSON file list,
     # a "name|path;name|path" string. In a script about attachments, listed pictures (图解) count too.
@@ -319,25 +454,30 @@ def extract(html: str, url: str, selectors: tuple[str, ...] = ()) -> Extraction:
     if not html.strip():
         return Extraction([], "empty")
     try:
-        tree = lxml_html.document_fromstring(html)
+        document = parse_document(html)
     except (etree.ParserError, ValueError):
         return Extraction([], "unparsable")
+    tree = document.tree
     meta = _meta(tree)
     title = _page_title(tree, meta)
     _prune(tree)
     found = _containers(tree, selectors) if selectors else None
-    scopes = found[1] if found else []
+    scopes = [el for container in found[1] for el in _continued(container)] if found else []
     choice = _Choice()
     if found:
         choice.offer(f"selector:{found[0]}", [p for el in scopes for p in paragraphs_of(el)])
+    block = None
     if not looks_like_report(choice.paragraphs):
         body = tree.find("body")
         block, page_prose = main_block(body if body is not None else tree)
         if block is not None:
             choice.offer("main-block", paragraphs_of(block))
         if 2 * page_prose >= choice.bar:  # else even all the page's prose could not make trafilatura win
-            choice.offer("trafilatura", trafilatura_paragraphs(html, url))
-    return Extraction(choice.paragraphs, choice.method, meta, title, _attachments(url, tree, scopes, html))
+            choice.offer("trafilatura", trafilatura_paragraphs(document.html, url))
+    anchor = block if choice.method == "main-block" or not scopes else scopes[0]
+    links = [a for a in tree.iter("a") if ATTACHMENT_EXT.search((a.get("href") or "").strip())]
+    article = _article_attachments(anchor, title, links) if anchor is not None and links else []
+    return Extraction(choice.paragraphs, choice.method, meta, title, _attachments(url, scopes, links, article, html))
 
 
 class ExtractPipeline:

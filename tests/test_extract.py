@@ -139,3 +139,99 @@ def test_attachment_label_in_the_block_before_the_list() -> None:
             '<div class="foot"><ul><li><a href="/files/guide.pdf">网站使用说明</a></li></ul></div></body></html>')
     result = extract(page, "http://www.jinchang.gov.cn/col/col2391/art/2022/art_1.html", ("#zoom",))
     assert result.attachments == ["http://www.jinchang.gov.cn/attach/0/a.pdf"]
+
+
+REPORT_TEXT = "".join(
+    f"<p>　　{n}、2021年，全县认真贯彻落实《中华人民共和国政府信息公开条例》，主动公开政府信息{n}千余条，依申请公开办理及时规范。</p>"
+    for n in "一二三四五")
+# The site's document links around an article, each kind told apart by another rule: a left column before the
+# title (document order), a right column named as such (data/page_regions.yaml), a column menu of pages with a
+# PDF among them, an unnamed footer with a help file beside its chrome lines.
+LEFT_COLUMN = ('<div class="col-l"><div class="box"><h3>表格下载</h3><ul>'
+               '<li><a href="/uploadfiles/bgxz/sqb.doc">政府信息公开申请表</a></li>'
+               '<li><a href="/uploadfiles/bgxz/wts.doc">授权委托书</a></li></ul></div></div>')
+RIGHT_COLUMN = ('<div class="main_right"><div class="box"><h3>下载中心</h3><ul>'
+                '<li><a href="/uploadfiles/2019/zfxxgkzn.pdf">政府信息公开指南</a></li>'
+                '<li><a href="/uploadfiles/2019/bszn.docx">办事指南</a></li></ul></div></div>')
+COLUMN_MENU = ('<div class="lm"><a href="/zwgk/zfxxgkzd/">政府信息公开制度</a> <a href="/zwgk/ysqgk/">依申请公开</a> '
+               '<a href="/zwgk/zfxxgkml/">政府信息公开目录</a> <a href="/uploadfiles/2019/ml.pdf">目录（PDF版）</a></div>')
+PAGE_FOOTER = ('<div class="bq"><p><a href="/wzsm/">网站声明</a> <a href="/uploadfiles/help/wzsysm.pdf">网站使用帮助</a></p>'
+               '<p>版权所有：某某县人民政府 主办单位：某某县人民政府办公室 陇ICP备05002178号-1</p></div>')
+NAV = '<div class="menu"><a href="/">首页</a> <a href="/zwgk/">政务公开</a> <a href="/files/wza.pdf">无障碍说明</a> <a href="/hdjl/">互动交流</a></div>'
+
+
+def attachments_of(article: str, selectors: tuple[str, ...] = ("div.TRS_Editor",), title: bool = True) -> list[str]:
+    meta = "<meta name='ArticleTitle' content='会宁县2021年政府信息公开工作年度报告'>" if title else ""
+    page = (f"<html><head>{meta}</head><body>{NAV}<div class='container'>{LEFT_COLUMN}"
+            f"<div class='main_left'>{article}{COLUMN_MENU}</div>{RIGHT_COLUMN}</div>{PAGE_FOOTER}</body></html>")
+    result = extract(page, "http://www.huining.gov.cn/zwgk/zfxxgknb/202201/t20220126_1.html", selectors)
+    assert [p.text[:2] for p in result.paragraphs][:5] == ["一、", "二、", "三、", "四、", "五、"]  # read as before
+    return result.attachments
+
+
+def test_a_file_list_below_the_article_outside_its_container_is_attachments() -> None:
+    article = ("<h1>会宁县2021年政府信息公开工作年度报告</h1><div class='info'>发布时间：2022-01-26</div>"
+               f"<div class='article'><div class='TRS_Editor'>{REPORT_TEXT}</div></div>"
+               "<ul class='article-att-list'><li><a href='./W020220126381526704411.pdf'>会宁县2021年政府信息公开工作年度报告.pdf</a></li>"
+               "<li><a href='/uploadfiles/2022/01/tjb.xlsx' title='统计表'>统计表.xlsx</a></li></ul>"
+               "<div class='tools'><a href='javascript:window.print()'>【打印本页】</a></div>")
+    assert attachments_of(article) == ["http://www.huining.gov.cn/zwgk/zfxxgknb/202201/W020220126381526704411.pdf",
+                                       "http://www.huining.gov.cn/uploadfiles/2022/01/tjb.xlsx"]
+
+
+def test_a_file_box_after_the_article_wrapper_is_attachments_the_sidebar_and_footer_files_are_not() -> None:
+    article = ("<div class='detail'><div class='detail-title'>会宁县2021年政府信息公开工作年度报告</div>"
+               f"<div class='TRS_Editor'>{REPORT_TEXT}</div></div>"
+               "<div class='fj'><a href='/module/download/downfile.jsp?classid=0&filename=220126.pdf'>报告全文</a></div>")
+    assert attachments_of(article) == ["http://www.huining.gov.cn/module/download/downfile.jsp?classid=0&filename=220126.pdf"]
+
+
+def test_a_file_cell_beside_the_body_in_a_layout_table_is_attachments() -> None:
+    article = ("<table width='100%'><tr><td colspan='2' class='bt'>会宁县2021年政府信息公开工作年度报告</td></tr>"
+               f"<tr><td width='75%'><div class='TRS_Editor'>{REPORT_TEXT}</div></td>"
+               "<td class='xgwj' valign='top'><a href='/uploadfiles/2022/01/2021nb.docx'>报告（Word版）</a><br>"
+               "<a href='/uploadfiles/2022/01/2021nb.ofd'>报告（OFD版）</a></td></tr></table>")
+    assert attachments_of(article) == ["http://www.huining.gov.cn/uploadfiles/2022/01/2021nb.docx",
+                                       "http://www.huining.gov.cn/uploadfiles/2022/01/2021nb.ofd"]
+
+
+def test_without_a_title_on_the_page_the_region_starts_at_the_body() -> None:
+    article = (f"<div class='TRS_Editor'>{REPORT_TEXT}</div><p class='down'><a href='/uploadfiles/2022/01/2021nb.pdf'>下载</a></p>"
+               "<div class='share'><a href='/uploadfiles/share/qr.pdf'>手机版</a></div>")
+    assert attachments_of(article, title=False) == ["http://www.huining.gov.cn/uploadfiles/2022/01/2021nb.pdf"]
+
+
+def test_the_main_block_anchors_the_region_when_no_container_matches() -> None:
+    article = ("<h1>会宁县2021年政府信息公开工作年度报告</h1>"
+               f"<div class='text'>{REPORT_TEXT}<p><a href='/uploadfiles/2022/01/in-body.pdf'>报告全文</a></p></div>"
+               "<div class='files'><a href='/uploadfiles/2022/01/below.xls'>统计表</a></div>")
+    assert attachments_of(article, ("#zoom",)) == ["http://www.huining.gov.cn/uploadfiles/2022/01/in-body.pdf",
+                                                   "http://www.huining.gov.cn/uploadfiles/2022/01/below.xls"]
+
+
+def test_a_body_inside_ten_thousand_nested_divs_is_extracted() -> None:
+    page = ("<html><head><meta name='ArticleTitle' content='会宁县2021年政府信息公开工作年度报告'></head><body>" + NAV
+            + "<div>" * 10_000 + f"<div class='TRS_Editor'>{REPORT_TEXT}</div>" + "</div>" * 10_000 + PAGE_FOOTER
+            + "</body></html>")
+    result = extract(page, "http://www.huining.gov.cn/a.html", ("div.TRS_Editor",))
+    assert result.method == "selector:div.TRS_Editor"
+    assert [p.text[:2] for p in result.paragraphs] == ["一、", "二、", "三、", "四、", "五、"]
+
+
+def test_a_container_closed_early_by_a_stray_end_tag_goes_on_in_its_parent() -> None:
+    first, rest = REPORT_TEXT.split("<p>　　四、")
+    page = (f"<html><body>{NAV}<div class='article'><h1>会宁县2021年政府信息公开工作年度报告</h1>"
+            f"<div id='zoom'><div class='WordSection1'>{first}</div></div><p>　　四、{rest}"
+            "<p align='right'>会宁县人民政府办公室</p><p align='right'>2022年1月26日</p></div></div>"
+            f"<div class='tools'><a href='javascript:window.print()'>【打印本页】</a></div>{PAGE_FOOTER}</body></html>")
+    result = extract(page, "http://www.huining.gov.cn/a.html", ("#zoom",))
+    assert result.method == "selector:#zoom"
+    assert [p.text[:4] for p in result.paragraphs] == ["一、20", "二、20", "三、20", "四、20", "五、20", "会宁县人", "2022"]
+
+
+def test_a_container_followed_by_its_date_line_or_the_pages_other_blocks_does_not_go_on() -> None:
+    for after in ("<p>2022年1月26日</p><p>来源：会宁县人民政府办公室</p>",
+                  f"<div class='related'>{REPORT_TEXT}</div>", f"<div id='next'>{REPORT_TEXT}</div>"):
+        page = f"<html><body><div id='zoom'>{REPORT_TEXT}</div>{after}{PAGE_FOOTER}</body></html>"
+        result = extract(page, "http://www.huining.gov.cn/a.html", ("#zoom",))
+        assert len(result.paragraphs) == 5, after
