@@ -1,10 +1,11 @@
-"""Documents: what a downloaded file really is, and the report text it holds (PDF, DOCX, legacy DOC).
+"""Documents: what a downloaded file really is, and the report text it holds (PDF, DOCX, legacy DOC, RTF).
 
 Portals answer a dead attachment with an HTML error page under its .pdf name, so the type comes from the bytes,
 never from the URL. Text comes out as the paragraphs extraction gives for a page (``crawler.items.Paragraph``;
 table rows as tab-joined cells), so the same cleaning and metadata stages run on it. A file that holds no
 readable text is not an error but an outcome with its reason: ``needs_ocr`` (a scan), ``needs_conversion``
-(a legacy DOC with no converter here), ``unreadable`` (broken or hostile), ``not_a_document``.
+(a legacy DOC with no converter here), ``unreadable`` (broken or hostile), ``not_a_document``. PDF pages are
+read back into paragraphs in crawler/pdf_layout.py, RTF in crawler/rtf.py.
 """
 
 from __future__ import annotations
@@ -13,34 +14,36 @@ import re
 import shutil
 import subprocess
 import tempfile
-import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
 
 import docx
-import pypdf
+import pdfplumber
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph as DocxParagraph
+from pdfminer.pdfdocument import PDFPasswordIncorrect
+from pdfplumber.utils.exceptions import PdfminerException
 
 from crawler.items import Paragraph
-from crawler.text import HEADING, SENTENCE_END, clean_line, readability
+from crawler.pdf_layout import page_lines, reflow
+from crawler.rtf import rtf_paragraphs
+from crawler.text import clean_line, readability
 
-PDF, DOCX, DOC = "pdf", "docx", "doc"
-DOCUMENT_TYPES = (PDF, DOCX, DOC)
+PDF, DOCX, DOC, RTF = "pdf", "docx", "doc", "rtf"
+DOCUMENT_TYPES = (PDF, DOCX, DOC, RTF)
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a")
 WORD_STREAM = "WordDocument".encode("utf-16-le")  # the stream a Word 97+ file keeps its text in
+RTF_START = re.compile(rb"^\s*\{\\rtf", re.I)  # after a byte-order mark or white space some servers add
 HTML_START = re.compile(rb"^\s*(<!doctype\s+html|<html|<head|<body|<meta|<title|<script|<!--)", re.I)
 PDF_HEADER_WINDOW = 1024  # readers accept %PDF- this far in, after junk a server put before it
 MAX_DOCX_XML = 200 * 1024 * 1024  # word/document.xml larger than this once inflated is a zip bomb
 ANTIWORD_TIMEOUT = 60  # seconds
 MIN_TEXT_PER_PAGE = 20  # letters, digits and CJK characters a page of a text PDF has at the least
 MIN_READABILITY = 0.5  # a text layer reading worse than this is glyph codes, not text (fonts without a Unicode map)
-FULL_LINE = 0.8  # a PDF line this share of the usual line width ran on into the next line
-PAGE_NUMBER = re.compile(r"^[-—–_·\s]*(第\s*)?\d{1,4}\s*页?\s*(([/／]|共)\s*\d{1,4}\s*页?)?[-—–_·\s]*$")
-TELLING = re.compile(r"[\w\u3400-\u9fff]")
+TELLING = re.compile(r"[\w\u3400-\u9fff\ufffd]")  # \ufffd: a glyph with no character to it is text lost, not none
 
 
 @dataclass(frozen=True)
@@ -51,8 +54,8 @@ class DocumentText:
 
 
 def sniff(data: bytes) -> str:
-    """The file's real type from its bytes: pdf, docx, doc, html, image, zip, ole (Excel, PowerPoint, WPS), empty,
-    unknown."""
+    """The file's real type from its bytes: pdf, docx, doc, rtf, html, image, zip, ole (Excel, PowerPoint, WPS),
+    empty, unknown."""
     if not data.strip():
         return "empty"
     if b"%PDF-" in data[:PDF_HEADER_WINDOW]:
@@ -68,61 +71,31 @@ def sniff(data: bytes) -> str:
     if data.startswith(IMAGE_MAGIC):
         return "image"  # a report posted as photographed pages (图解, scans)
     head = data[:2048].lstrip(b"\xef\xbb\xbf")
+    if RTF_START.match(head):
+        return RTF  # Word's "Rich Text" save, often served as .doc
     return "html" if HTML_START.search(head) or b"<html" in head.lower() else "unknown"
 
 
-def _width(text: str) -> int:
-    """Display width: a CJK or full-width character counts two, as it takes two columns on a page."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _join(left: str, right: str) -> str:
-    return f"{left} {right}" if left[-1:].isascii() and left[-1:].isalnum() and right[:1].isascii() else left + right
-
-
-def reflow(pages: list[list[str]]) -> list[str]:
-    """PDF lines back into paragraphs: page numbers off the top and bottom of each page, and a line that fills
-    the usual width without ending a sentence joined to the next unless that starts a section heading."""
-    lines: list[str] = []
-    for page in pages:
-        page = [line for line in (clean_line(t) for t in page) if line]
-        while page and PAGE_NUMBER.match(page[-1]):
-            page.pop()
-        while page and PAGE_NUMBER.match(page[0]):
-            page.pop(0)
-        lines += page
-    if not lines:
-        return []
-    widths = sorted(_width(line) for line in lines)
-    usual = widths[int(0.9 * (len(widths) - 1))]
-    out: list[str] = []
-    runs_on = False
-    for line in lines:
-        if runs_on and not HEADING.match(line):
-            out[-1] = _join(out[-1], line)
-        else:
-            out.append(line)
-        runs_on = _width(line) >= FULL_LINE * usual and not SENTENCE_END.search(line)
-    return out
-
-
 def pdf_text(data: bytes) -> DocumentText:
-    """The PDF's text layer as paragraphs; ``needs_ocr`` for a scan (no text layer, or one of glyph codes)."""
+    """The PDF's text layer as paragraphs and table rows; ``needs_ocr`` for a scan (no text layer, or one of
+    glyph codes). Read with pdfplumber (pdfminer.six), which gives each character's place and size and the
+    rules a table is drawn with."""
     try:
-        reader = pypdf.PdfReader(BytesIO(data))
-        if reader.is_encrypted and not reader.decrypt(""):
+        with pdfplumber.open(BytesIO(data)) as pdf:
+            pages = [page_lines(page) for page in pdf.pages]
+    except Exception as exc:  # pdfminer raises many kinds on broken or hostile files; each is this file's fault
+        cause = exc.args[0] if isinstance(exc, PdfminerException) and exc.args else exc  # pdfplumber wraps some
+        if isinstance(cause, PDFPasswordIncorrect):
             return DocumentText("unreadable", detail="encrypted with a password")
-        pages = [(page.extract_text() or "").splitlines() for page in reader.pages]
-    except Exception as exc:  # pypdf raises many kinds on broken or hostile files; each is this file's fault
-        return DocumentText("unreadable", detail=f"PDF: {type(exc).__name__}: {exc}"[:300])
+        return DocumentText("unreadable", detail=f"PDF: {type(cause).__name__}: {cause}"[:300])
     if not pages:
         return DocumentText("unreadable", detail="PDF: no pages")
-    text = "\n".join(line for page in pages for line in page)
+    text = "\n".join(line.text for page in pages for line in page)
     if len(TELLING.findall(text)) < MIN_TEXT_PER_PAGE * len(pages):
         return DocumentText("needs_ocr", detail=f"no text layer ({len(pages)} pages)")
     if readability(text) < MIN_READABILITY:
         return DocumentText("needs_ocr", detail="text layer is glyph codes, not text (fonts without a Unicode map)")
-    return DocumentText("ok", [Paragraph(line) for line in reflow(pages)])
+    return DocumentText("ok", reflow(pages))
 
 
 def _cell_text(cell: _Cell) -> str:
@@ -189,6 +162,17 @@ def doc_text(data: bytes, timeout: float = ANTIWORD_TIMEOUT) -> DocumentText:
     return DocumentText("ok", paragraphs)
 
 
+def rtf_text(data: bytes) -> DocumentText:
+    """Paragraphs and table rows of an RTF file in document order."""
+    try:
+        paragraphs = rtf_paragraphs(data)
+    except ValueError as exc:
+        return DocumentText("unreadable", detail=f"RTF: {exc}"[:300])
+    if not paragraphs:
+        return DocumentText("needs_ocr", detail="RTF holds no text (a pasted scan)")
+    return DocumentText("ok", paragraphs)
+
+
 def document_text(data: bytes) -> DocumentText:
     """The report text of a downloaded file, whatever it claims to be."""
     kind = sniff(data)
@@ -198,4 +182,6 @@ def document_text(data: bytes) -> DocumentText:
         return docx_text(data)
     if kind == DOC:
         return doc_text(data)
+    if kind == RTF:
+        return rtf_text(data)
     return DocumentText("not_a_document", detail=f"the file is {kind}")

@@ -23,7 +23,7 @@ from reportlab.pdfgen import canvas
 from sqlite_utils import Database
 
 from crawler import store
-from crawler.documents import doc_text, document_text, docx_text, pdf_text, reflow, sniff
+from crawler.documents import doc_text, document_text, docx_text, pdf_text, sniff
 from crawler.items import Paragraph, ReportPage
 from crawler.replay import ReplayServer, ReplayWorld
 from pipelines.attachments import MIN_OWN_TEXT, link_texts, own_text, report_files, served_name, take_text
@@ -180,17 +180,11 @@ def test_pdf_text_layer_reads_back_as_paragraphs_without_page_numbers() -> None:
     assert [p.text for p in result.paragraphs] == REPORT_2019
 
 
-def test_reflow_keeps_short_lines_and_headings_apart() -> None:
-    full = "为进一步做好政府信息公开工作，按照上级要求，结合我区实际，现将有关情况报告"
-    pages = [["1", "一、概述", full, "如下：", "二、主要做法"], ["第 2 页 共 3 页", full, "（一）完善制度", "1"]]
-    assert reflow(pages) == ["一、概述", full + "如下：", "二、主要做法", full, "（一）完善制度"]
-
-
 def test_a_scan_needs_ocr_and_so_does_a_text_layer_of_glyph_codes() -> None:
     result = pdf_text(scanned_pdf())
     assert (result.status, result.paragraphs) == ("needs_ocr", [])
     assert result.detail == "no text layer (2 pages)"
-    # GBK bytes shown through a one-byte font: what pypdf reads from a PDF whose CJK font has no Unicode map.
+    # GBK bytes shown through a one-byte font: what a reader gets from a PDF whose CJK font has no Unicode map.
     mojibake = "金川区政府信息公开工作年度报告，全年主动公开政府信息二千余条。".encode("gbk").decode("latin-1")
     out = BytesIO()
     sheet = canvas.Canvas(out, pagesize=A4)
