@@ -1,19 +1,26 @@
 """Metadata: title, region, agency and level, year reported on, publish date, kind, edition and outline.
 
 Each value comes from the best evidence present, and the evidence is kept (``item.metadata_evidence``), so a
-researcher can see why a report was dated or attributed as it was.
+researcher can see why a report was dated or attributed as it was. Only an annual report falls back on a guess
+(the year before publication, the seed's name); on any other page a value nothing on it states stays unknown.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
+from functools import cache
 
-from crawler.classify import classify_title
-from crawler.dates import parse_date, title_year
+from lxml import etree
+from lxml import html as lxml_html
+
+from crawler.classify import ANNUAL_REPORT, classify_title
+from crawler.dates import leading_date, parse_date, title_year
 from crawler.editions import edition
 from crawler.items import ReportPage
 from crawler.places import Issuer, level_of, split_issuer, without_province
+from crawler.rules import data_yaml
 from crawler.text import converter
 
 TITLE_SUFFIX = re.compile(r"\s*[_|｜\-—–]+\s*[^_|｜\-—–]*(政府|门户|网站|网|办公室|平台|中心)[^_|｜\-—–]*$")
@@ -21,7 +28,8 @@ TITLE_SUFFIX = re.compile(r"\s*[_|｜\-—–]+\s*[^_|｜\-—–]*(政府|门�
 PERIOD = re.compile(
     r"((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日.{0,4}?(?:至|到|—|-)\s*(?:\1\s*年\s*)?12\s*月\s*31\s*日"
 )
-DATE_LINE = re.compile(r"(发布日期|发布时间|发文日期|时间|日期)\s*[:：]\s*(.{6,40})")
+LABELLED_VALUE_CHARS = 40  # how far after its label a labelled date may start and run
+UNKNOWN = "unknown (not an annual report: nothing on the page says, and no guess)"
 AGENCY_END = re.compile(
     r"(人民政府办公室|人民政府办公厅|人民政府|政府办公室|办公室|办公厅|委员会|管委会|管理局|服务中心|中心|局|委|厅|"
     r"街道办事处|办事处|镇|乡|街道|区|县|市|州|盟|旗)$"
@@ -55,39 +63,94 @@ def official_title(item: ReportPage) -> tuple[str | None, str]:
     return next(((c, s) for s, c in sources if c), (None, "none"))
 
 
-def report_year(title: str | None, body: list[str], published: str | None) -> tuple[int | None, str]:
-    """The year reported on: the title's year, else the statistics period, else the year before publication."""
+def report_year(title: str | None, body: list[str], published: str | None, *, guess: bool) -> tuple[int | None, str]:
+    """The year reported on: the title's year, else the statistics period, else (``guess``: an annual report)
+    the year before publication."""
     if title and (year := title_year(title)):
         return year, "title"
     for line in body:
-        if m := PERIOD.search(line):
+        if m := PERIOD.search(unicodedata.normalize("NFKC", line)):  # ２０２１年１月１日 as 2021年1月1日
             return int(m[1]), "statistics period sentence"
+    if not guess:
+        return None, UNKNOWN
     if published:
         return int(published[:4]) - 1, "year before the publish date"
     return None, "none"
 
 
-def publish_date(item: ReportPage) -> tuple[str | None, str]:
-    """PubDate meta, a 发布日期/时间 line near the top, the list-page date, then a signature date at the end."""
+@dataclass(frozen=True)
+class LabelledDate:
+    date: str
+    label: str
+
+
+@cache
+def _date_labels() -> tuple[re.Pattern[str], dict[str, str]]:
+    """One pattern for every date label (pipelines/data/date_labels.yaml), and what each label's date is."""
+    data = data_yaml("pipelines", "date_labels.yaml")
+    meaning = {word: what for group in ("labels", "bare") for what, words in data[group].items() for word in words}
+
+    def spaced(word: str) -> str:
+        return r"\s*".join(map(re.escape, word))
+
+    labels = sorted((w for words in data["labels"].values() for w in words), key=len, reverse=True)
+    bare = sorted((w for words in data["bare"].values() for w in words), key=len, reverse=True)
+    pattern = (rf"(?P<label>{'|'.join(map(spaced, labels))})\s*[:：]?"
+               rf"|(?<![\u3400-\u9fff])(?P<bare>{'|'.join(map(spaced, bare))})\s*[:：]")
+    return re.compile(pattern), meaning
+
+
+def labelled_dates(text: str) -> dict[str, LabelledDate]:
+    """The first date of each meaning (``published``, ``written``) that ``text`` labels, by its label's meaning:
+    成文日期：2019年01月23日 is the written date wherever it sits, 发 布 日 期 2019-01-25 the publish date."""
+    pattern, meaning = _date_labels()
+    folded = converter("t2s").convert(unicodedata.normalize("NFKC", text))
+    found: dict[str, LabelledDate] = {}
+    for m in pattern.finditer(folded):
+        label = re.sub(r"\s", "", m["label"] or m["bare"])
+        what = meaning[label]
+        if what not in found and (date := leading_date(folded[m.end():m.end() + LABELLED_VALUE_CHARS])):
+            found[what] = LabelledDate(date, label)
+    return found
+
+
+def page_text(html: str) -> str:
+    """The text of a page's body, one text node a line (scripts and styles left out): where its labels are."""
+    if not html.strip():
+        return ""
+    try:
+        tree = lxml_html.document_fromstring(html)
+    except (etree.ParserError, ValueError):
+        return ""
+    nodes = tree.xpath("//body//text()[not(ancestor::script or ancestor::style or ancestor::noscript)]")
+    return "\n".join(str(node) for node in nodes)
+
+
+def publish_date(item: ReportPage, dated: dict[str, LabelledDate]) -> tuple[str | None, str]:
+    """PubDate meta, a date the page labels as published (``dated``: ``labelled_dates``), the list-page date,
+    then a signature date at the end — unless that is the date the page labels as written."""
     for name in ("pubdate", "publishdate", "firstpublishedtime", "article:published_time"):
         if (value := item.meta.get(name)) and (found := parse_date(value)):
             return found, f"meta:{name}"
-    for p in item.paragraphs[:40]:
-        if (m := DATE_LINE.search(p.text)) and (found := parse_date(m[2])):
-            return found, f"{m[1]} line"
+    if published := dated.get("published"):
+        return published.date, f"label {published.label}"
     if item.list_date:
         return item.list_date, "list page date"
-    for line in reversed(item.body[-3:]):
-        if len(line) <= 30 and (found := parse_date(line)):
-            return found, "signature date"
+    signed = next((found for line in reversed(item.body[-3:]) if len(line) <= 30 and (found := parse_date(line))), None)
+    if signed and (written := dated.get("written")) and signed == written.date:
+        return None, f"none (the signature date is the written date, label {written.label})"
+    if signed:
+        return signed, "signature date"
     return None, "none"
 
 
 def _issuer_in_title(title: str | None) -> Issuer:
+    """Who the title names before its subject: the text before the year, or before 关于 in a document's title
+    (威海市人民政府办公室关于印发2020年…的通知)."""
     if not title:
         return Issuer((), "")
     simplified = converter("t2s").convert(re.sub(r"[\s《》“”\"]", "", title))
-    m = re.search(r"(?:19|20)\d{2}|[〇零○一二三四五六七八九]{4}年", simplified)
+    m = re.search(r"关于|(?:19|20)\d{2}|[〇零○一二三四五六七八九]{4}年", simplified)
     return split_issuer(simplified[: m.start()] if m else "")
 
 
@@ -118,13 +181,14 @@ class Attribution:
 
     region: str
     region_from: str
-    agency: str
+    agency: str | None
     agency_from: str
     level: str | None
 
 
-def region_agency_level(item: ReportPage, title: str | None) -> Attribution:
-    """Who published the report and for which area."""
+def region_agency_level(item: ReportPage, title: str | None, *, guess: bool) -> Attribution:
+    """Who published the report and for which area. An agency the page does not name is, for an annual report
+    (``guess``), its place's government or the seed's; for any other page, unknown."""
     seed_places = split_issuer(converter("t2s").convert(re.sub(r"\s", "", item.region))).places
     issuer = _issuer_in_title(title)
     compiler = _compiler(item.body)
@@ -147,13 +211,15 @@ def region_agency_level(item: ReportPage, title: str | None) -> Attribution:
         agency, agency_from = compiler, "body (compiled by)"
     elif signer := _signer(item.body):
         agency, agency_from = signer, "signature"
-    elif issuer.places:
+    elif guess and issuer.places:
         # The report of a place is its government's; ContentSource names whoever ran the web page.
         agency, agency_from = "".join(issuer.places) + "人民政府", "title place + 人民政府"
     elif source and AGENCY_END.search(source):
         agency, agency_from = source, "meta:ContentSource"
-    else:
+    elif guess:
         agency, agency_from = item.site_name, "seed name"
+    else:
+        return Attribution("".join(places), region_from, None, UNKNOWN, None)
 
     agency_issuer = split_issuer(agency)
     government = agency_issuer.is_government or (not agency_issuer.places and agency == item.site_name)
@@ -178,13 +244,19 @@ def outline(body: list[str]) -> list[dict[str, str | None]]:
 class MetadataPipeline:
     def process_item(self, item: ReportPage) -> ReportPage:
         item.title, title_from = official_title(item)
-        item.publish_date, date_from = publish_date(item)
-        item.report_year, year_from = report_year(item.title, item.body, item.publish_date)
-        who = region_agency_level(item, item.title)
-        item.region, item.agency, item.level = who.region or item.region, who.agency, who.level
         item.kind = classify_title(item.title or "").kind
+        guess = item.kind == ANNUAL_REPORT
+        # The page's labels are on the page around the body (a directory's metadata table); a page known only by
+        # its paragraphs has them there.
+        dated = labelled_dates(page_text(item.html) if item.html else "\n".join(p.text for p in item.paragraphs[:40]))
+        item.publish_date, date_from = publish_date(item, dated)
+        item.report_year, year_from = report_year(item.title, item.body, item.publish_date, guess=guess)
+        who = region_agency_level(item, item.title, guess=guess)
+        item.region, item.agency, item.level = who.region or item.region, who.agency, who.level
         item.edition = edition(item.body, item.report_year)
         item.outline = outline(item.body)
         item.metadata_evidence = {"title": title_from, "publish_date": date_from, "report_year": year_from,
                                   "region": who.region_from, "agency": who.agency_from}
+        if written := dated.get("written"):
+            item.metadata_evidence["written_date"] = f"{written.date} (label {written.label})"
         return item

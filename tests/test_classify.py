@@ -38,6 +38,40 @@ def test_spacing_inside_titles_is_ignored() -> None:
     assert classify_title("永昌县 2014 年 政府信息公开 工作年度报告").kind == ANNUAL_REPORT
 
 
+KEY_POINTS_SUBJECT = "威海市文登区人民政府关于2021年政务公开工作要点落实情况的"
+REPORT_SUBJECT = "威海市文登区人民政府关于2021年度政府信息公开工作年度报告"
+
+
+@pytest.mark.parametrize(("title", "kind"), [
+    # one subject, the kind from the type word the title ends in
+    (KEY_POINTS_SUBJECT + "报告", KEY_POINTS),
+    (KEY_POINTS_SUBJECT + "函", KEY_POINTS),
+    (KEY_POINTS_SUBJECT + "说明", KEY_POINTS),
+    (KEY_POINTS_SUBJECT + "通知", OTHER),
+    (KEY_POINTS_SUBJECT + "通报", OTHER),
+    (KEY_POINTS_SUBJECT + "公告", OTHER),
+    (KEY_POINTS_SUBJECT + "复函", OTHER),
+    (REPORT_SUBJECT + "的公示", OTHER),
+    (REPORT_SUBJECT + "编制说明", OTHER),
+    # the type word before a trailer: site-name suffix, document number, note, file extension, ellipsis
+    (KEY_POINTS_SUBJECT + "函_威海市文登区人民政府", KEY_POINTS),
+    (KEY_POINTS_SUBJECT + "通知（文政办字〔2021〕8号）", OTHER),
+    (KEY_POINTS_SUBJECT + "通报 - 威海市文登区人民政府门户网站", OTHER),
+    ("威海市文登区2021年政府信息公开工作年度报告（征求意见稿）", OTHER),
+    ("威海市文登区2021年政府信息公开工作年度报告.pdf", ANNUAL_REPORT),
+    ("威海市文登区2021年政务公开工作要点落实情况的函…", KEY_POINTS),
+    # Traditional script
+    ("關於2021年政務公開工作要點落實情況的函", KEY_POINTS),
+    ("關於2021年政務公開工作要點落實情況的通報", OTHER),
+])
+def test_the_type_word_a_title_ends_in_says_what_it_is(title: str, kind: str) -> None:
+    assert classify_title(title).kind == kind
+
+
+def test_the_reason_names_the_type_word() -> None:
+    assert classify_title(KEY_POINTS_SUBJECT + "通知_威海市文登区人民政府").reason.startswith("ends in 通知")
+
+
 TITLES = Path(__file__).parent / "fixtures" / "titles.tsv"
 
 

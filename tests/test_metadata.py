@@ -4,9 +4,9 @@ from typing import Any
 
 import pytest
 
-from crawler.dates import parse_date
+from crawler.dates import leading_date, parse_date
 from crawler.items import Paragraph, ReportPage
-from pipelines.metadata import MetadataPipeline
+from pipelines.metadata import UNKNOWN, MetadataPipeline, labelled_dates, page_text, report_year
 
 
 def page(**fields: Any) -> ReportPage:
@@ -22,11 +22,23 @@ def page(**fields: Any) -> ReportPage:
     ("二〇一七年一月八日", "2017-01-08"),
     ("一七年一月八日", "2017-01-08"),
     ("二〇二〇年十二月三十一日", "2020-12-31"),
+    ("二ＯＯ八年一月一日", "2008-01-01"),  # full-width letter O typed for 〇
+    ("２０２２年３月１日", "2022-03-01"),  # full-width digits
+    ("２０２２－０３－０１", "2022-03-01"),  # ... and separators
+    ("发布日期：２０２２／０３／０１　１０：２４", "2022-03-01"),
+    ("２０２２年３月１日起至２０２２年１２月３１日止", "2022-03-01"),
+    ("２０１９－０２－３０", None),
     ("2019-02-30", None),
     ("无日期", None),
 ])
 def test_dates(text: str, expected: str | None) -> None:
     assert parse_date(text) == expected
+
+
+def test_a_leading_date_is_the_one_the_text_starts_with() -> None:
+    assert leading_date("：２０２２年３月１日 10:00") == "2022-03-01"
+    assert leading_date(" [2019-01-25]") == "2019-01-25"
+    assert leading_date("为2020年3月1日") is None  # 本报告发布日期为…: prose, not a labelled value
 
 
 def test_meta_tags_win_and_the_site_suffix_goes() -> None:
@@ -39,6 +51,84 @@ def test_meta_tags_win_and_the_site_suffix_goes() -> None:
     assert item.report_year == 2019
     assert item.agency == "铁岭市人民政府"  # the report of a place; ContentSource only ran the page
     assert item.kind == "annual_report"
+
+
+# A directory detail page's metadata table as xxgk portals write it (labels padded with ASCII and U+3000 spaces),
+# with no PubDate meta; the body is signed with the written date.
+DIRECTORY_TABLE = """<table class="xxgk-info">
+<tr><td class="t1"><b>索 引 号：</b></td><td class="t2">113710000043883012/2019-00003</td>
+    <td class="t1"><b>主题分类：</b></td><td class="t2">综合政务\\政务公开</td></tr>
+<tr><td class="t1"><b>发布机构：</b></td><td class="t2">威海市教育局</td>
+    <td class="t1"><b>成文日期：</b></td><td class="t2">2019年01月23日</td></tr>
+<tr><td class="t1"><b>标　　题：</b></td><td class="t2" colspan="3">威海市教育局2018年政府信息公开工作年度报告</td></tr>
+<tr><td class="t1"><b>发文字号：</b></td><td class="t2"></td>
+    <td class="t1"><b>发 布 日 期：</b></td><td class="t2">2019年01月25日</td></tr>
+<tr><td class="t1"><b>有 效 性：</b></td><td class="t2">有效</td></tr>
+</table>"""
+REPORT_BODY = """<div class="xxgk_content"><p>根据《中华人民共和国政府信息公开条例》要求，现公布威海市教育局2018年政府信息公开工作
+年度报告。</p><p>一、概述</p><p style="text-align:right">威海市教育局</p><p style="text-align:right">2019年1月23日</p></div>"""
+
+
+def directory_page(meta_block: str) -> str:
+    return (f"<html><head><title>威海市教育局2018年政府信息公开工作年度报告_威海市人民政府</title></head><body>"
+            f"<div class=\"crumb\">当前位置：首页 &gt; 政府信息公开</div>{meta_block}"
+            f"<h1>威海市教育局2018年政府信息公开工作年度报告</h1>{REPORT_BODY}</body></html>")
+
+
+@pytest.mark.parametrize("meta_block", [
+    DIRECTORY_TABLE,
+    # label and value in one cell; 成文日期 after 发布日期
+    "<table><tr><td>发布日期：2019-01-25</td><td>成文日期：2019-01-23</td><td>有效性：有效</td></tr></table>",
+    # <span> pairs without colons, in Traditional script
+    '<div class="info"><span class="k">發布機構</span><span>威海市教育局</span><span class="k">成文日期</span>'
+    '<span>2019-01-23</span><span class="k">發佈時間</span><span>2019-01-25 15:36</span></div>',
+    # one line of spans, full-width digits
+    "<div><span>来源：威海市教育局</span>　<span>成文时间：２０１９－０１－２３</span>　<span>发布时间：２０１９－０１－２５</span></div>",
+    # a definition list
+    "<dl><dt>成文日期</dt><dd>二〇一九年一月二十三日</dd><dt>公开日期</dt><dd>2019年1月25日</dd></dl>",
+])
+def test_a_labelled_date_is_taken_by_its_labels_meaning(meta_block: str) -> None:
+    html = directory_page(meta_block)
+    dated = labelled_dates(page_text(html))
+    assert (dated["published"].date, dated["written"].date) == ("2019-01-25", "2019-01-23")
+    item = page(html=html, page_title="威海市教育局2018年政府信息公开工作年度报告",
+                body=["根据……现公布威海市教育局2018年政府信息公开工作年度报告。", "一、概述", "威海市教育局", "2019年1月23日"])
+    MetadataPipeline().process_item(item)
+    assert item.publish_date == "2019-01-25"
+    assert item.metadata_evidence["publish_date"].startswith("label ")
+    assert item.metadata_evidence["written_date"].startswith("2019-01-23 (label ")
+
+
+def test_the_directory_table_label_beats_the_list_date_and_the_signature() -> None:
+    item = page(html=directory_page(DIRECTORY_TABLE), list_date="2019-01-28",
+                page_title="威海市教育局2018年政府信息公开工作年度报告", body=["……", "威海市教育局", "2019年1月23日"])
+    MetadataPipeline().process_item(item)
+    assert (item.publish_date, item.metadata_evidence["publish_date"]) == ("2019-01-25", "label 发布日期")
+    assert item.metadata_evidence["written_date"] == "2019-01-23 (label 成文日期)"
+
+
+def test_the_written_date_is_never_the_publish_date() -> None:
+    # Only 成文日期 labelled, no list date: the signature is that same date, so the publish date is not known.
+    only_written = DIRECTORY_TABLE.replace("2019年01月25日", "")
+    item = page(html=directory_page(only_written), page_title="威海市教育局2018年政府信息公开工作年度报告",
+                body=["……", "威海市教育局", "2019年1月23日"])
+    MetadataPipeline().process_item(item)
+    assert item.publish_date is None
+    assert "written date" in item.metadata_evidence["publish_date"]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("时间：2017-01-21 10:24:00 来源：文登区政务服务中心", {"published": "2017-01-21"}),
+    ("日期：二〇一七年一月二十一日", {"published": "2017-01-21"}),
+    # a bare 时间/日期 inside a longer word labels another date
+    ("会议时间：2017年3月1日", {}),
+    ("更新时间：2021-05-06 生效日期：2017-01-01", {}),
+    # a label in prose, the date not right after it
+    ("本报告发布时间为2017年3月31日。", {}),
+    ("发布日期：\n有 效 性：有效", {}),
+])
+def test_which_dates_a_text_labels(text: str, expected: dict[str, str]) -> None:
+    assert {what: d.date for what, d in labelled_dates(text).items()} == expected
 
 
 def test_seed_001_case_date_line_and_issuer_from_title() -> None:
@@ -57,13 +147,58 @@ def test_year_from_the_statistics_period_and_signature_date() -> None:
     MetadataPipeline().process_item(item)
     assert item.report_year == 2014
     assert item.publish_date == "2015-03-20"
-    assert item.agency == "威海市文登区人民政府"  # nothing better than the seed's name
 
 
-def test_year_before_publication_as_last_resort() -> None:
+def test_year_from_a_statistics_period_in_full_width_digits() -> None:
+    item = page(page_title="文登区政府信息公开工作年度报告",
+                body=["本报告所列数据统计期限自２０２１年１月１日起至２０２１年１２月３１日止。"])
+    MetadataPipeline().process_item(item)
+    assert (item.report_year, item.metadata_evidence["report_year"]) == (2021, "statistics period sentence")
+
+
+def test_an_annual_report_naming_no_agency_is_the_seeds() -> None:
+    item = page(page_title="2014年政府信息公开工作年度报告", body=["一、概述", "……"])
+    MetadataPipeline().process_item(item)
+    assert (item.kind, item.agency, item.level) == ("annual_report", "威海市文登区人民政府", "county")
+    assert item.metadata_evidence["agency"] == "seed name"
+
+
+def test_year_before_publication_only_for_an_annual_report() -> None:
+    assert report_year("政府信息公开年报", ["正文。"], "2016-01-22", guess=True) == (2015, "year before the publish date")
+    assert report_year("政府信息公开年报", ["正文。"], "2016-01-22", guess=False) == (None, UNKNOWN)
+
+
+def test_nothing_is_guessed_on_a_page_that_is_not_an_annual_report() -> None:
+    # A year-less title is not classed a report (it reads as a column's name): no year, no agency from the seed.
     item = page(list_title="永昌县政府信息公开年报", list_date="2016-01-22", body=["正文。"])
     MetadataPipeline().process_item(item)
-    assert (item.report_year, item.publish_date) == (2015, "2016-01-22")
+    assert (item.kind, item.publish_date) == ("other", "2016-01-22")
+    assert (item.report_year, item.agency, item.level) == (None, None, None)
+    assert (item.metadata_evidence["report_year"], item.metadata_evidence["agency"]) == (UNKNOWN, UNKNOWN)
+
+
+@pytest.mark.parametrize(("fields", "expected"), [
+    # the year and the office the notice's title names
+    (dict(page_title="威海市人民政府办公室关于印发2020年威海市政务公开工作要点的通知",
+          body=["各区市人民政府，……现将《2020年威海市政务公开工作要点》印发给你们，请认真贯彻落实。"]),
+     (2020, "title", "威海市人民政府办公室", "title")),
+    # a statistics bulletin: the title names a place, not who issued it; ContentSource does
+    (dict(page_title="威海市2021年国民经济和社会发展统计公报", meta={"contentsource": "威海市统计局"},
+          body=["2021年，全市经济运行稳中向好。"]),
+     (2021, "title", "威海市统计局", "meta:ContentSource")),
+    (dict(page_title="威海市2021年国民经济和社会发展统计公报", body=["2021年，全市经济运行稳中向好。"]),
+     (2021, "title", None, UNKNOWN)),
+    # a circular signed at its foot; no year anywhere
+    (dict(page_title="关于进一步规范政府信息公开工作年度报告发布工作的通知",
+          body=["各镇人民政府、街道办事处：……", "威海市文登区人民政府办公室", "2020年12月1日"]),
+     (None, UNKNOWN, "威海市文登区人民政府办公室", "signature")),
+])
+def test_a_page_that_is_not_a_report_keeps_what_it_says(fields: dict[str, Any], expected: tuple) -> None:
+    item = page(**fields)
+    MetadataPipeline().process_item(item)
+    evidence = item.metadata_evidence
+    assert item.kind != "annual_report"
+    assert (item.report_year, evidence["report_year"], item.agency, evidence["agency"]) == expected
 
 
 @pytest.mark.parametrize(("title", "body", "seed_region", "expected"), [
@@ -85,6 +220,8 @@ def test_year_before_publication_as_last_resort() -> None:
     ("区政府办公室2019年政府信息公开工作年度报告", ["……"], "广东省云浮市云城区",
      ("云浮市云城区", "区政府办公室", "department")),
     ("金昌市2018年政府信息公开工作年度报告", ["……"], "甘肃省金昌市", ("金昌市", "金昌市人民政府", "city")),
+    ("威海市文登区人民政府关于2019年度政府信息公开工作情况的报告", ["……"], "山东省威海市文登区",
+     ("威海市文登区", "威海市文登区人民政府", "county")),  # the issuer stands before 关于
 ])
 def test_region_agency_and_level(title: str, body: list[str], seed_region: str, expected: tuple) -> None:
     item = page(page_title=title, region=seed_region, body=body)
