@@ -52,4 +52,4 @@ bench: setup
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) data/govcrawl.db .pytest_cache .ruff_cache
+	rm -rf $(VENV) data/govcrawl.db data/govcrawl.log .pytest_cache .ruff_cache

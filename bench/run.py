@@ -3,8 +3,11 @@
 1. Crawl throughput: pages/s of a full crawl of seeds/demo.yaml through the replay server (no delay).
 2. Cleaning quality and cost on the replay cases of tests/cleaning (seed docs in portal HTML, the fixture
    portals' pages with hand-written bodies): mean and minimum character F1 against the expected body, chrome
-   lines left, and ms/page, for the pipelines (with and without the family's body container) and for
-   trafilatura.extract alone on the same pages.
+   lines left, and ms/page, for the pipelines as govcrawl reads any page (crawler/reading.py, the reader of
+   `govcrawl extract`, through tests/cleaning/cases.py: run; with and without the family's body container) and
+   for trafilatura.extract alone on the same pages.
+3. Reports published only as PDF (bench/documents.py): the fixture world's hand-written bodies typeset as Word
+   exports them, read back: character F1, paragraphs and whole reports exactly right, ms/page.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from sqlite_utils import Database
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.documents import bench_pdf  # noqa: E402
 from crawler.replay import ReplayServer, ReplayWorld  # noqa: E402
 from crawler.text import clear_caches  # noqa: E402
 from tests.cleaning.cases import Case, all_cases, char_f1, chrome_left, run  # noqa: E402
@@ -112,6 +116,14 @@ def main() -> None:
     ours, theirs = (cleaning[name]["ms_per_page"] for name in ("pipelines", "trafilatura alone"))
     print()
     print(f"Cost ratio, pipelines / trafilatura alone, same pages, same run: {ours / theirs:.2f}")
+    pdf = bench_pdf()
+    print()
+    print(f"Reports published only as PDF, {pdf['reports']} hand-written bodies typeset as Word exports them:")
+    print()
+    print("| reader | mean char F1 | min char F1 | paragraphs exactly right | reports exactly right | ms/page |")
+    print("|---|---|---|---|---|---|")
+    print(f"| crawler.documents.pdf_text | {pdf['mean_f1']:.4f} | {pdf['min_f1']:.4f} | "
+          f"{pdf['right']}/{pdf['wanted']} | {pdf['whole']}/{pdf['reports']} | {pdf['ms_per_page']:.1f} |")
 
 
 if __name__ == "__main__":

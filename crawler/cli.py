@@ -1,12 +1,14 @@
-"""The govcrawl command line: crawl, export, seeds check, serve, demo."""
+"""The govcrawl command line: crawl, export, extract, seeds check, serve, demo."""
 
 from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import click
+from rich.cells import cell_len
 from sqlite_utils import Database
 
 from crawler import store
@@ -34,14 +36,20 @@ def _load_seeds_or_exit(path: str, sites: tuple[str, ...] = ()) -> list[Seed]:
     return seeds
 
 
-def _run(seeds: list[Seed], db: str, seeds_file: str, proxy: str | None, delay: float | None,
-         log_level: str | None) -> None:
-    from crawler.crawl import run_crawl
+def log_path(db: str, log_file: str | None) -> Path:
+    """Where a run's log goes: ``log_file``, else beside the database under its name (data/govcrawl.log)."""
+    return Path(log_file) if log_file else Path(db).with_suffix(".log")
 
-    # On a terminal the status line and the errors table tell of failed fetches; keep the log to real trouble.
-    level = log_level or ("ERROR" if sys.stderr.isatty() else "INFO")
-    summary = run_crawl(seeds, db, seeds_file=seeds_file, proxy=proxy, delay=delay, log_level=level)
+
+def _run(seeds: list[Seed], db: str, seeds_file: str, proxy: str | None, delay: float | None,
+         log_level: str | None, log_file: Path, screen_level: str | None) -> None:
+    from crawler.crawl import run_crawl
+    from crawler.progress import screen
+
+    summary = run_crawl(seeds, db, seeds_file=seeds_file, proxy=proxy, delay=delay, log_level=log_level or "INFO",
+                        log_file=log_file, shown=screen(screen_level))
     click.echo(summary.line(), err=True)
+    click.echo(f"full log in {log_file}", err=True)
     if summary.status not in ("finished",):
         sys.exit(1)
 
@@ -62,7 +70,11 @@ delay_option = click.option(
 )
 log_option = click.option(
     "--log-level", type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]),
-    help="Scrapy log level (default: ERROR on a terminal, INFO otherwise).",
+    help="Level of the log (default: INFO).",
+)
+log_file_option = click.option(
+    "--log-file", type=click.Path(dir_okay=False), metavar="PATH",
+    help="Append the run's whole log here (default: beside the database, e.g. data/govcrawl.log).",
 )
 
 
@@ -74,11 +86,15 @@ log_option = click.option(
 @proxy_option
 @delay_option
 @log_option
+@log_file_option
 def crawl(seeds_file: str, db: str, sites: tuple[str, ...], proxy: str | None, delay: float | None,
-          log_level: str | None) -> None:
-    """Crawl the sites of a seed list and store their annual reports."""
+          log_level: str | None, log_file: str | None) -> None:
+    """Crawl the sites of a seed list and store their annual reports.
+
+    The whole log goes to the log file. On a terminal a live display shows the run, with errors (or the log at
+    --log-level) above it; otherwise standard error carries the log and plain progress lines."""
     seeds = _load_seeds_or_exit(seeds_file, sites)
-    _run(seeds, db, seeds_file, proxy, delay, log_level)
+    _run(seeds, db, seeds_file, proxy, delay, log_level, log_path(db, log_file), log_level)
 
 
 @main.command("export")
@@ -95,6 +111,33 @@ def export_cmd(db: str, fmt: str, output: str | None) -> None:
     else:
         count = export(database, fmt, sys.stdout)
     click.echo(f"exported {count} reports", err=True)
+
+
+@main.command("extract")
+@click.argument("page", type=click.Path())  # checked by read_file, whose errors name what and where
+@click.option("--url", metavar="URL",
+              help="The page's URL, for its links and the record (default: the file's file:// URL).")
+@click.option("--template", default="auto", show_default=True, metavar="FAMILY|auto",
+              help="The CMS family whose body containers to try first; auto recognises it from the page.")
+@click.option("--charset", metavar="C", help="Read the bytes in this charset, whatever the page declares.")
+@click.option("--text", "text_only", is_flag=True, help="Print the body alone, one paragraph a line.")
+def extract_cmd(page: str, url: str | None, template: str, charset: str | None, text_only: bool) -> None:
+    """Read one saved report page into the record a crawl would store (export fields, as JSON).
+
+    Every stage a crawl runs on a report page runs on it; its attachments are listed, not downloaded."""
+    from crawler.reading import PageError, read_file
+
+    try:
+        reading = read_file(page, url=url, template=template, charset=charset)
+    except PageError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    if reading.reasons:
+        click.echo(f"{page}: read as {reading.family} ({'; '.join(reading.reasons)})", err=True)
+    if text_only:
+        click.echo("\n".join(reading.item.body))
+    else:
+        click.echo(json.dumps(store.item_record(reading.item), ensure_ascii=False, indent=2))
 
 
 @main.group()
@@ -136,30 +179,44 @@ def serve(path: str, port: int) -> None:
 @click.option("--portals", type=click.Path(file_okay=False, exists=True),
               help="Saved portals to replay (default: the demo portals shipped with govcrawl).")
 @log_option
-def demo(db: str, seeds_file: str | None, portals: str | None, log_level: str | None) -> None:
-    """Replay the bundled portals on loopback, crawl them, and print the reports found."""
+@log_file_option
+def demo(db: str, seeds_file: str | None, portals: str | None, log_level: str | None, log_file: str | None) -> None:
+    """Replay the bundled portals on loopback, crawl them, and print the reports found.
+
+    The screen shows the progress and the table; the whole log (errors included) goes to the log file."""
     from crawler.replay import ReplayServer, ReplayWorld
 
     seeds_file = seeds_file or str(DEMO / "seeds.yaml")
-    portals = portals or str(DEMO / "portals")
     seeds_list = _load_seeds_or_exit(seeds_file)
-    server = ReplayServer(ReplayWorld(portals)).start_background()
-    click.echo(f"replaying {portals} on {server.url}; crawling {len(seeds_list)} sites into {db}", err=True)
+    server = ReplayServer(ReplayWorld(portals or str(DEMO / "portals"))).start_background()
+    click.echo(f"replaying {portals or 'the bundled portals'} on {server.url}; crawling {len(seeds_list)} sites "
+               f"into {db}", err=True)
     try:
-        _run(seeds_list, db, seeds_file, server.url, 0.05, log_level)
+        _run(seeds_list, db, seeds_file, server.url, 0.05, log_level, log_path(db, log_file), "CRITICAL")
     finally:
         server.stop()
     print_reports(store.open_db(db))
 
 
+REPORT_COLUMNS = ("site", "year", "published", "urls", "title", "flags")
+
+
+def table_lines(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    """Rows padded to each column's display width (a CJK character takes two cells), so columns line up on a
+    terminal; the last column is not padded and no line ends in spaces."""
+    widths = [max(cell_len(cell) for cell in column) for column in zip(header, *rows, strict=True)]
+    return ["  ".join(cell + " " * (width - cell_len(cell)) for cell, width in zip(line, widths, strict=True)).rstrip()
+            for line in (header, *rows)]
+
+
 def print_reports(db: Database) -> None:
-    rows = list(db.query(
-        "SELECT site_id, report_year, publish_date, title, flags, "
-        "(SELECT count(*) FROM report_urls u WHERE u.report_id = r.id) AS urls FROM reports r "
-        "ORDER BY site_id, report_year"))
-    click.echo(f"\n{'site':<12} {'year':<5} {'published':<11} {'urls':<4} {'flags':<18} title")
-    for row in rows:
-        flags = ",".join(json.loads(row["flags"] or "[]"))
-        click.echo(f"{row['site_id']:<12} {row['report_year'] or '':<5} {row['publish_date'] or '':<11} "
-                   f"{row['urls']:<4} {flags:<18} {row['title']}")
+    rows = [(row["site_id"], str(row["report_year"] or ""), row["publish_date"] or "", str(row["urls"]),
+             row["title"] or "", ",".join(json.loads(row["flags"] or "[]")))
+            for row in db.query(
+                "SELECT site_id, report_year, publish_date, title, flags, "
+                "(SELECT count(*) FROM report_urls u WHERE u.report_id = r.id) AS urls FROM reports r "
+                "ORDER BY site_id, report_year, publish_date, title")]
+    click.echo()
+    for line in table_lines(REPORT_COLUMNS, rows):
+        click.echo(line)
     click.echo(f"{len(rows)} reports")

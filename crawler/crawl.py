@@ -9,9 +9,10 @@ from pathlib import Path
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
+from scrapy.utils.log import log_scrapy_info
 
 from crawler import store
-from crawler.browser import launch_options
+from crawler.progress import Board, Screen, Tally, logs_to, screen
 from crawler.seeds import Seed
 
 log = logging.getLogger(__name__)
@@ -33,13 +34,13 @@ class CrawlSummary:
 
 def crawl_settings(db_path: str | Path, run_id: int | None, proxy: str | None, delay: float | None,
                    log_level: str) -> Settings:
+    """The run's settings. Its log handlers are the run's own (crawler/progress.py: logs_to), not Scrapy's."""
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
     overrides: dict[str, object] = {"GOVCRAWL_DB": str(db_path), "GOVCRAWL_RUN_ID": run_id, "LOG_LEVEL": log_level,
-                                    "LOG_INSTALL_ROOT_HANDLER": True}
+                                    "LOG_INSTALL_ROOT_HANDLER": False}
     if proxy:
         overrides["GOVCRAWL_PROXY"] = proxy
-        overrides["PLAYWRIGHT_LAUNCH_OPTIONS"] = launch_options(proxy)
     if delay is not None:
         overrides.update(DOWNLOAD_DELAY=delay, AUTOTHROTTLE_START_DELAY=delay)
     settings.setdict(overrides, priority="cmdline")
@@ -47,38 +48,46 @@ def crawl_settings(db_path: str | Path, run_id: int | None, proxy: str | None, d
 
 
 def run_crawl(seeds: list[Seed], db_path: str | Path, *, seeds_file: str = "", proxy: str | None = None,
-              delay: float | None = None, log_level: str = "INFO") -> CrawlSummary:
-    """Crawl ``seeds`` into ``db_path``; a site that fails is recorded and the others go on."""
+              delay: float | None = None, log_level: str = "INFO", log_file: str | Path | None = None,
+              shown: Screen | None = None) -> CrawlSummary:
+    """Crawl ``seeds`` into ``db_path``; a site that fails is recorded and the others go on. The log at
+    ``log_level`` goes to ``log_file`` (appended); ``shown`` is the screen: the progress display and the log
+    records it shows (default: standard error, crawler/progress.py: screen)."""
     db = store.open_db(db_path)
     store.save_sites(db, seeds)
     run_id = store.start_run(db, seeds_file, [s.id for s in seeds])
     db.close()
     settings = crawl_settings(db_path, run_id, proxy, delay, log_level)
-    process = CrawlerProcess(settings)
+    shown = shown or screen()
+    process = CrawlerProcess(settings)  # configures logging (dictConfig): the run's handlers go in after it
     groups: dict[str, list[Seed]] = defaultdict(list)
     for seed in seeds:
         groups[seed.template].append(seed)
-    crawlers = []
-    for spider_name, group in groups.items():
-        crawler = process.create_crawler(spider_name)
-        crawlers.append(crawler)
-        process.crawl(crawler, seed_list=group)
+    board = Board(s.id for s in seeds)
     status = "finished"
-    try:
-        process.start()
-    except KeyboardInterrupt:
-        status = "interrupted"
+    with logs_to(settings, Path(log_file) if log_file else None, shown):
+        log_scrapy_info(settings)
+        log.info("run %d: %d sites of %s into %s", run_id, len(seeds), seeds_file or "a seed list", db_path)
+        crawlers = []
+        for spider_name, group in groups.items():
+            crawler = process.create_crawler(spider_name)
+            board.watch(crawler, [s.id for s in group])
+            crawlers.append(crawler)
+            process.crawl(crawler, seed_list=group)
+        display = shown.display(board)
+        display.start()
+        try:
+            process.start()
+        except KeyboardInterrupt:
+            status = "interrupted"
+        finally:
+            display.stop()
     stats = [c.stats.get_stats() if c.stats else {} for c in crawlers]
     if any(s.get("finish_reason") not in (None, "finished") for s in stats):
         status = next(s["finish_reason"] for s in stats if s.get("finish_reason") not in (None, "finished"))
-    summary = CrawlSummary(
-        run_id=run_id,
-        status=status,
-        pages=sum(s.get("govcrawl/pages", 0) for s in stats),
-        reports_new=sum(s.get("govcrawl/reports_new", 0) for s in stats),
-        reports_seen=sum(s.get("govcrawl/reports_seen", 0) for s in stats),
-        errors=sum(s.get("govcrawl/errors", 0) + s.get("govcrawl/reports_empty", 0) for s in stats),
-    )
+    tally = Tally.of(stats)
+    summary = CrawlSummary(run_id=run_id, status=status, pages=tally.pages, reports_new=tally.reports_new,
+                           reports_seen=tally.reports_seen, errors=tally.errors)
     db = store.open_db(db_path)
     own: Counter[str] = Counter()
     for crawler_stats in stats:

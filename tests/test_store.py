@@ -93,3 +93,29 @@ def test_an_older_corpus_gains_new_columns_and_keeps_its_rows(tmp_path: Path) ->
     reopened = store.open_db(path)
     assert "detected_reasons" in reopened["sites"].columns_dict
     assert reopened["reports"].count == 1 and reopened["sites"].count == 1
+
+
+def test_a_page_counts_once_per_run(tmp_path: Path) -> None:
+    """save_page says whether the URL is new to the run: the count of pages fetched (plainly, then rendered: one)."""
+    db = store.open_db(tmp_path / "c.db")
+    column = {"url": "http://www.jiayuguan.gov.cn/zwgk/zfxxgknb/index.html", "site_id": "jiayuguan", "status": 200,
+              "fetched_at": "2026-11-21T08:00:00+00:00", "sha256": "ab" * 32, "content_type": "text/html",
+              "length": 5120}
+    assert store.save_page(db, {**column, "run_id": 1}) is True
+    assert store.save_page(db, {**column, "run_id": 1, "length": 9731}) is False  # the browser's copy
+    assert store.save_page(db, {**column, "run_id": 2}) is True  # the next run fetches it again
+    assert store.save_page(db, {**column, "url": "http://www.jiayuguan.gov.cn/robots.txt", "run_id": 2}) is True
+    assert [(r["url"].rsplit("/", 1)[1], r["run_id"], r["length"]) for r in db.table("pages").rows] == [
+        ("index.html", 2, 5120), ("robots.txt", 2, 5120)]
+
+
+def test_a_report_read_but_not_stored_is_the_record_the_store_would_export(tmp_path: Path) -> None:
+    db = store.open_db(tmp_path / "c.db")
+    item = report("http://www.tieling.gov.cn/a/t1.html", flags=["lost_characters", "encoding_repaired"],
+                  tables={"主动公开": {"规章": {"本年新制作数量": 13.0}}})
+    store.save_report(db, item)
+    [exported] = list(store.export_records(db))
+    assert store.item_record(item) == exported
+    outside = store.item_record(report("http://www.tieling.gov.cn/a/t1.html", site_id="", fetched_at=""))
+    assert tuple(outside) == store.EXPORT_FIELDS
+    assert outside["site_id"] is None and outside["fetched_at"] is None  # a saved page has neither
