@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, Self
 
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 
+from crawler.politeness import PoliteDownloader
+
 if TYPE_CHECKING:
     from scrapy import Request
     from scrapy.crawler import Crawler
@@ -34,8 +36,9 @@ class ExplicitProxyMiddleware:
 class PoliteRobotsTxtMiddleware(RobotsTxtMiddleware):
     """Scrapy's robots.txt middleware, plus the ``Crawl-delay`` it parses but never applies (scrapy/scrapy#892).
 
-    The delay becomes the host's download-slot delay (without jitter, as it is a minimum), capped by
-    ``GOVCRAWL_MAX_CRAWL_DELAY``, and AutoThrottle is told not to lower it.
+    The delay, capped by ``GOVCRAWL_MAX_CRAWL_DELAY``, becomes the host's floor (``crawler.politeness``): a
+    minimum between the end of one request to the host and the start of the next, which jitter only adds to and
+    AutoThrottle cannot lower.
     """
 
     def process_request_2(self, rp: RobotParser | None, request: Request) -> None:
@@ -47,12 +50,12 @@ class PoliteRobotsTxtMiddleware(RobotsTxtMiddleware):
         if not delay:
             return
         delay = min(float(delay), self.crawler.settings.getfloat("GOVCRAWL_MAX_CRAWL_DELAY"))
-        request.meta["autothrottle_dont_adjust_delay"] = True
         downloader = self.crawler.engine.downloader
         key = downloader.get_slot_key(request)
-        slot_settings = downloader.per_slot_settings.setdefault(key, {})
-        if slot_settings.get("delay", 0) < delay:
-            slot_settings.update(delay=delay, jitter=0.0)
+        if isinstance(downloader, PoliteDownloader) and downloader.hosts.floors.get(key, 0.0) < delay:
+            downloader.hosts.set_floor(key, delay)
             self.crawler.stats.set_value(f"govcrawl/crawl_delay/{key}", delay)
-        if (slot := downloader.slots.get(key)) is not None and slot.delay < delay:
-            slot.delay, slot.jitter = delay, 0.0
+        slot_settings = downloader.per_slot_settings.setdefault(key, {})
+        slot_settings["delay"] = max(slot_settings.get("delay", 0.0), delay)
+        if (slot := downloader.slots.get(key)) is not None:
+            slot.delay = max(slot.delay, delay)
