@@ -41,6 +41,8 @@ class Seen(NamedTuple):
     host: str
     target: str  # path?query as requested
     at: float  # time.monotonic() when it arrived
+    agent: str = ""  # the User-Agent header
+    accept: str = ""  # the Accept header (a browser's script asks */*, a crawler for pages)
 
 
 class ReplayConfigError(ValueError):
@@ -186,7 +188,8 @@ class _Handler(BaseHTTPRequestHandler):
                 target += f"?{parts.query}"
         else:
             host = urlsplit(f"//{self.headers.get('Host', '')}").hostname or ""
-        self.server.log_request_seen(self.command, host, target)
+        self.server.log_request_seen(self.command, host, target, self.headers.get("User-Agent", ""),
+                                     self.headers.get("Accept", ""))
         try:
             reply = self.server.world.reply(host, target)
         except (ReplayConfigError, UnicodeError) as exc:
@@ -237,9 +240,9 @@ class ReplayServer(ThreadingHTTPServer):
             return
         super().handle_error(request, client_address)  # type: ignore[arg-type]
 
-    def log_request_seen(self, method: str, host: str, target: str) -> None:
+    def log_request_seen(self, method: str, host: str, target: str, agent: str = "", accept: str = "") -> None:
         with self._requests_lock:
-            self.requests.append(Seen(method, host, target, time.monotonic()))
+            self.requests.append(Seen(method, host, target, time.monotonic(), agent, accept))
 
     @property
     def url(self) -> str:
