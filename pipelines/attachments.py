@@ -11,12 +11,13 @@ A report whose file holds no readable text is kept without text and flagged (``n
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import html
 import re
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, Self
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, Self
 from urllib.parse import unquote_to_bytes, urljoin, urlsplit
 
 from scrapy import Request
@@ -63,7 +64,7 @@ def own_text(paragraphs: list[Paragraph], family: str | None = None) -> int:
     count = 0
     for p in paragraphs:
         text = p.text
-        if p.linked or p.row or not (SENTENCE_END.search(text) or len(text) > PROSE_CHARS) or rules.is_strong(text):
+        if p.linked or p.row or not (SENTENCE_END.search(text) or len(text) > PROSE_CHARS) or rules.is_chrome(text):
             continue
         if not (pattern.search(text) or pattern.search(simplified(text))):
             count += len(CJK.findall(text))
@@ -155,10 +156,16 @@ class AttachmentsPipeline(FilesPipeline):
     """Settings: GOVCRAWL_FILES (a local folder; default ``files/`` next to GOVCRAWL_DB) and
     GOVCRAWL_ATTACHMENT_MAX_BYTES. Set MEDIA_ALLOW_REDIRECTS, as download links often redirect to the file."""
 
+    # The files fetched in this run, by run and URL: one run crawls each template with a crawler of its own,
+    # and Scrapy's media cache is one crawler's, so a file two sites link would otherwise be fetched twice.
+    fetched: ClassVar[dict[tuple[int | None, str], dict[str, Any]]] = {}
+    fetching: ClassVar[dict[tuple[int | None, str], asyncio.Future[dict[str, Any] | None]]] = {}
+
     def __init__(self, store_uri: str, *, crawler: Crawler) -> None:
         super().__init__(store_uri, crawler=crawler)
         self.folder = Path(store_uri)
         self.max_bytes = crawler.settings.getint("GOVCRAWL_ATTACHMENT_MAX_BYTES", DEFAULT_MAX_BYTES)
+        self.run_id: int | None = crawler.settings.getint("GOVCRAWL_RUN_ID") or None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -174,9 +181,26 @@ class AttachmentsPipeline(FilesPipeline):
                                     meta={"download_maxsize": self.max_bytes, "site_id": item.site_id}))
         return requests
 
-    def media_to_download(self, request: Request, info: MediaPipeline.SpiderInfo, *, item: Any = None) -> None:
-        """Always fetch: an archive records what the URL serves at each crawl (a replaced file, a new sha256)."""
+    async def media_to_download(  # type: ignore[override]  # our file record has more fields than FileInfo
+            self, request: Request, info: MediaPipeline.SpiderInfo, *, item: Any = None) -> dict[str, Any] | None:
+        """Fetch each URL once per run (another crawler of the run may have it, or be fetching it now), and at
+        every run: an archive records what the URL serves at each crawl (a replaced file, a new sha256)."""
+        key = (self.run_id, request.url)
+        if (pending := self.fetching.get(key)) is not None:
+            await asyncio.shield(pending)
+        if (found := self.fetched.get(key)) is not None:
+            self.crawler.stats.inc_value("govcrawl/attachments/fetched_once_reused")
+            return dict(found)
+        self.fetching[key] = asyncio.get_running_loop().create_future()
         return None
+
+    def _fetched(self, url: str, record: dict[str, Any] | None) -> None:
+        """Tell the run's other crawlers waiting for ``url`` that its download is over."""
+        key = (self.run_id, url)
+        if record is not None:
+            self.fetched[key] = record
+        if (pending := self.fetching.pop(key, None)) is not None and not pending.done():
+            pending.set_result(record)
 
     async def media_downloaded(  # type: ignore[override]  # our file record has more fields than FileInfo
             self, response: Response, request: Request, info: MediaPipeline.SpiderInfo, *,
@@ -184,14 +208,19 @@ class AttachmentsPipeline(FilesPipeline):
         record: dict[str, Any] = {"url": request.url, "filename": served_name(
             response.url, response.headers.get("Content-Disposition"))}
         if response.status != 200 or not response.body:
-            return {**record, "status": f"http {response.status}" if response.status != 200 else "empty"}
+            record["status"] = f"http {response.status}" if response.status != 200 else "empty"
+            self._fetched(request.url, record)
+            return record
         stored = await super().media_downloaded(response, request, info, item=item)
         kind = sniff(response.body)
-        return {**record, "type": kind, "sha256": hashlib.sha256(response.body).hexdigest(),
-                "size": len(response.body), "status": "not_a_document" if kind == "html" else "ok",
-                "path": str((self.folder / stored["path"]).resolve())}
+        record = {**record, "type": kind, "sha256": hashlib.sha256(response.body).hexdigest(),
+                  "size": len(response.body), "status": "not_a_document" if kind == "html" else "ok",
+                  "path": str((self.folder / stored["path"]).resolve())}
+        self._fetched(request.url, record)
+        return record
 
     def media_failed(self, failure: Failure, request: Request, info: MediaPipeline.SpiderInfo) -> NoReturn:
+        self._fetched(request.url, None)  # a crawler waiting for it tries for itself
         if isinstance(failure.value, IgnoreRequest):
             super().media_failed(failure, request, info)  # robots.txt or off-site: Scrapy logs it quietly
         assert failure.value is not None
