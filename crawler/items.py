@@ -43,6 +43,7 @@ class ReportPage:
     list_title: str | None = None
     list_date: str | None = None
     referer: str | None = None
+    found_via: str | None = None  # how the walk came to it when not by the site's links alone (Visit.via)
     raw: bytes = b""  # the page's bytes as served, for repairing a wrong decoding; never stored
     # From the pipelines.
     meta: dict[str, str] = field(default_factory=dict)
@@ -69,21 +70,27 @@ class ReportPage:
 
     @classmethod
     def of_page(cls, seed: Seed, response: TextResponse, template: str, body_selectors: tuple[str, ...],
-                list_title: str | None, list_date: str | None, referer: str | None) -> ReportPage:
+                list_title: str | None, list_date: str | None, referer: str | None,
+                found_via: str | None = None) -> ReportPage:
         """A report page as fetched, before any stage has read it."""
         return cls(site_id=seed.id, site_name=seed.name, region=seed.region, url=response.url,
                    status=response.status, fetched_at=now(), page_sha256=hashlib.sha256(response.body).hexdigest(),
                    html=response.text, template=template, body_selectors=body_selectors, list_title=list_title,
-                   list_date=list_date, referer=referer, raw=response.body)
+                   list_date=list_date, referer=referer, found_via=found_via, raw=response.body)
 
     @classmethod
     def of_document(cls, seed: Seed, url: str, template: str, list_title: str | None, list_date: str | None,
-                    referer: str | None) -> ReportPage:
+                    referer: str | None, found_via: str | None = None) -> ReportPage:
         """A report published only as a PDF or Word file: no page, the file is its attachment (the attachments
         stage downloads it and reads its text)."""
         return cls(site_id=seed.id, site_name=seed.name, region=seed.region, url=url, status=0, fetched_at=now(),
                    page_sha256="", html="", template=template, list_title=list_title, list_date=list_date,
-                   referer=referer, attachments=[url])
+                   referer=referer, found_via=found_via, attachments=[url])
+
+    @property
+    def holds_report(self) -> bool:
+        """Whether the store keeps it as a report: it has text, or its text is in a file govcrawl could not read."""
+        return bool(self.body) or bool(TEXT_IN_FILE.intersection(self.flags))
 
     def flag(self, name: str, evidence: object = None) -> None:
         if name not in self.flags:

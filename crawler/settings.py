@@ -5,6 +5,7 @@ from crawler.browser import environment_proxy, launch_options
 BOT_NAME = "govcrawl"
 SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
+COMMANDS_MODULE = "crawler.commands"
 
 USER_AGENT = "govcrawl/0.1 (+https://github.com/govcrawl/govcrawl; archival crawler of public disclosure reports)"
 
@@ -19,6 +20,11 @@ AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 DOWNLOAD_TIMEOUT = 30
+# The delay counted from the end of a host's last answer, browser requests included (crawler/politeness.py).
+DOWNLOADER = "crawler.politeness.PoliteDownloader"
+# Requests are taken from the hosts with the least in flight, so one slow or delayed host never fills the
+# downloader while the others wait (Scrapy's priority queue for broad crawls).
+SCHEDULER_PRIORITY_QUEUE = "scrapy.pqueues.DownloaderAwarePriorityQueue"
 RETRY_TIMES = 2
 # A backstop only: the spiders bound navigation hops themselves, so that walking a long
 # paginated list does not count against the depth of the site.
@@ -58,10 +64,9 @@ ITEM_PIPELINES = {
     "pipelines.flags.FlagPipeline": 400,
     "pipelines.store.StorePipeline": 900,
 }
-
-EXTENSIONS = {
-    "crawler.progress.Progress": 500,
-}
+# The stages that need a running crawl (downloads, the database): reading one saved page (crawler/reading.py,
+# `govcrawl extract`) runs every other stage of ITEM_PIPELINES, in its order.
+GOVCRAWL_CRAWL_ONLY_PIPELINES = ["pipelines.attachments.AttachmentsPipeline", "pipelines.store.StorePipeline"]
 
 # Lists built by JavaScript are rendered by headless Chromium, only for requests with meta "playwright".
 DOWNLOAD_HANDLERS = {
@@ -69,11 +74,11 @@ DOWNLOAD_HANDLERS = {
     "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
 }
 PLAYWRIGHT_BROWSER_TYPE = "chromium"
+PLAYWRIGHT_BROWSER_PROVIDER = "crawler.browser.SessionBrowserProvider"
 PLAYWRIGHT_LAUNCH_OPTIONS = launch_options(environment_proxy())
 # Memory grows with open pages and contexts (scrapy-plugins/scrapy-playwright#240): keep both few.
 PLAYWRIGHT_MAX_CONTEXTS = 1
 PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 2
-PLAYWRIGHT_ABORT_REQUEST = "crawler.browser.abort_request"
 PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000
 
 FEED_EXPORT_ENCODING = "utf-8"

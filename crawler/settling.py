@@ -20,8 +20,12 @@ if TYPE_CHECKING:
 
 
 class SiteLedger:
-    def __init__(self, signal_manager: SignalManager) -> None:
+    """``before_done(site_id)`` runs when a site has nothing left in flight; when it schedules more (it returns
+    True), the site is not done yet."""
+
+    def __init__(self, signal_manager: SignalManager, before_done: Callable[[str], bool] | None = None) -> None:
         self.signals = signal_manager
+        self.before_done = before_done
         self.outstanding: Counter[str] = Counter()
 
     def opened(self, site_id: str) -> None:
@@ -33,7 +37,7 @@ class SiteLedger:
         if not site_id or self.outstanding[site_id] <= 0:
             return
         self.outstanding[site_id] -= 1
-        if self.outstanding[site_id] == 0:
+        if self.outstanding[site_id] == 0 and not (self.before_done and self.before_done(site_id)):
             self.signals.send_catch_log(signals.site_finished, site_id=site_id)
 
     def dropped(self, request: Request, spider: Spider) -> None:

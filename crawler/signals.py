@@ -6,6 +6,9 @@ fetch_failed = object()
 site_finished = object()
 # template_chosen(site_id: str, template: str, reasons: list[str]): `auto` took a site for this CMS family.
 template_chosen = object()
+# column_found(site_id: str, url: str, via: str): the first list page of a site's annual-report column that listed
+# a report, and how the walk came to it ("links", "report_column", "usual_path", "fallback:render", ...).
+column_found = object()
 # list_read(site_id: str, list_url: str, entries: list[dict]): the entries of one list page of the column,
 # each {url, title, date, kind, reason}: what was followed and what was not, so nothing seen is lost.
 list_read = object()

@@ -16,6 +16,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from crawler.clock import now
+from crawler.documents import DOCUMENT_TYPES
 from crawler.items import ReportPage
 from crawler.seeds import Seed
 
@@ -40,7 +41,7 @@ def report_key(item: ReportPage) -> str:
     OCR) has none, so it is known by that file's bytes, or by its URL when the file could not be fetched."""
     if item.body:
         return body_key(item.body)
-    files = [f["sha256"] for f in item.attachment_files if f.get("sha256") and f.get("type") in ("pdf", "docx", "doc")]
+    files = [f["sha256"] for f in item.attachment_files if f.get("sha256") and f.get("type") in DOCUMENT_TYPES]
     return hashlib.sha256((f"file:{files[0]}" if files else f"url:{item.url}").encode("utf-8")).hexdigest()
 
 
@@ -57,7 +58,7 @@ def open_db(path: str | Path) -> Database:
 SCHEMA: dict[str, tuple[dict[str, type], str | tuple[str, ...]]] = {
     "sites": ({"id": str, "name": str, "region": str, "url": str, "template": str, "report_column": str,
                "allowed_domains": str, "updated_at": str, "detected_template": str, "detected_reasons": str,
-               "detected_at": str}, "id"),
+               "detected_at": str, "column_url": str, "column_via": str}, "id"),
     "runs": ({"id": int, "started_at": str, "finished_at": str, "seeds_file": str, "sites": str, "status": str,
               "pages": int, "reports_new": int, "reports_seen": int, "errors": int, "stats": str}, "id"),
     "pages": ({"url": str, "site_id": str, "status": int, "fetched_at": str, "sha256": str, "content_type": str,
@@ -68,7 +69,8 @@ SCHEMA: dict[str, tuple[dict[str, type], str | tuple[str, ...]]] = {
                  "extracted_by": str, "first_seen": str, "last_seen": str, "search_text": str, "page_meta": str,
                  "level": str, "edition": str, "outline": str, "metadata_evidence": str}, "id"),
     "report_urls": ({"report_id": str, "url": str, "site_id": str, "fetched_at": str, "page_sha256": str,
-                     "list_title": str, "list_date": str, "referer": str, "first_seen": str, "last_seen": str},
+                     "list_title": str, "list_date": str, "referer": str, "first_seen": str, "last_seen": str,
+                     "found_via": str},
                     ("report_id", "url")),
     "listings": ({"site_id": str, "url": str, "title": str, "list_date": str, "kind": str, "reason": str,
                   "list_url": str, "first_seen": str, "last_seen": str}, ("site_id", "url")),
@@ -113,6 +115,11 @@ def save_detected_template(db: Database, site_id: str, template: str, reasons: l
                                  "detected_reasons": json.dumps(reasons, ensure_ascii=False)})
 
 
+def save_column(db: Database, site_id: str, url: str, via: str) -> None:
+    """Where a site's annual-report column was found, and how (links, the seed's report_column, usual paths)."""
+    db.table("sites").update(site_id, {"column_url": url, "column_via": via})
+
+
 def save_listings(db: Database, site_id: str, list_url: str, entries: list[dict[str, str | None]]) -> None:
     """Entries of a column's list page with their kind: the reports, and what was seen and left."""
     seen = now()
@@ -135,8 +142,14 @@ def finish_run(db: Database, run_id: int, status: str, counts: dict[str, int], s
                                "stats": json.dumps(stats, ensure_ascii=False, sort_keys=True)})
 
 
-def save_page(db: Database, row: dict[str, Any]) -> None:
-    db.table("pages").upsert(row, pk="url")
+def save_page(db: Database, row: dict[str, Any]) -> bool:
+    """One row per URL. True when the URL had no row of the row's run yet: a page the run fetches twice (a column
+    read plainly, then rendered by the browser) is one page of it. (Run-less crawls, ``scrapy crawl``, count as
+    one run.)"""
+    table = db.table("pages")
+    known = table.count_where("url = ? AND run_id IS ?", [row["url"], row.get("run_id")])
+    table.upsert(row, pk="url")
+    return not known
 
 
 def save_error(db: Database, run_id: int | None, site_id: str | None, url: str, reason: str) -> None:
@@ -160,7 +173,7 @@ def save_report(db: Database, item: ReportPage) -> bool:
     db.table("report_urls").upsert(
         {"report_id": report_id, "url": item.url, "site_id": item.site_id, "fetched_at": item.fetched_at,
          "page_sha256": item.page_sha256, "list_title": item.list_title, "list_date": item.list_date,
-         "referer": item.referer, "last_seen": seen_at},
+         "referer": item.referer, "last_seen": seen_at, "found_via": item.found_via},
         pk=("report_id", "url"),
     )
     db.execute("UPDATE report_urls SET first_seen = ? WHERE report_id = ? AND url = ? AND first_seen IS NULL",
@@ -208,6 +221,21 @@ def save_stats(db: Database, report_id: str, tables: dict | None) -> None:
             for name, grid in (tables or {}).items() if isinstance(grid, dict)
             for row, cells in grid.items() for column, value in cells.items()]
     db.table("report_stats").insert_all(rows, pk=("report_id", "table_name", "row_label", "column_label"))
+
+
+def item_record(item: ReportPage) -> dict[str, Any]:
+    """A report read but not stored, in the export contract's shape (what ``govcrawl extract`` prints): its one URL
+    is its canonical URL; a page read outside a crawl has no site and no fetch time (null)."""
+    body = "\n".join(item.body)
+    record = {
+        "url": item.url, "urls": [item.url], "site_id": item.site_id or None, "title": item.title, "body": body,
+        "region": item.region, "agency": item.agency, "report_year": item.report_year,
+        "publish_date": item.publish_date, "attachments": item.attachments, "tables": item.tables,
+        "flags": sorted(item.flags), "sha256": hashlib.sha256(body.encode("utf-8")).hexdigest(),
+        "fetched_at": item.fetched_at or None, "kind": item.kind, "search_text": item.search_text,
+        "level": item.level, "edition": item.edition,
+    }
+    return {name: record[name] for name in EXPORT_FIELDS}
 
 
 def export_records(db: Database) -> Iterator[dict[str, Any]]:

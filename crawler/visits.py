@@ -27,6 +27,11 @@ class Visit:
     list_title: str | None = None
     list_date: str | None = None
     referer: str | None = None
+    # How the walk came here when not by the site's links alone: "report_column" (the seed's), "usual_path",
+    # "list_api", "fallback:render", "fallback:pager_forms"; the pages it leads to inherit it.
+    via: str | None = None
+    candidate: bool = False  # a report link whose list title says too little: the page's own title decides
+    page_of: str | None = None  # a further page of the list at this URL (a pager's, an API's page)
 
     def __post_init__(self) -> None:
         if self.role not in ROLES:

@@ -9,7 +9,7 @@ from scrapy import signals as scrapy_signals
 
 from crawler import signals, store
 from crawler.clock import now
-from crawler.items import TEXT_IN_FILE, ReportPage
+from crawler.items import ReportPage
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -32,6 +32,7 @@ class StorePipeline:
         crawler.signals.connect(pipeline.fetch_failed, signals.fetch_failed)
         crawler.signals.connect(pipeline.template_chosen, signals.template_chosen)
         crawler.signals.connect(pipeline.list_read, signals.list_read)
+        crawler.signals.connect(pipeline.column_found, signals.column_found)
         return pipeline
 
     def open_spider(self) -> None:
@@ -46,14 +47,15 @@ class StorePipeline:
     def page_fetched(self, response: Response, request: Request) -> None:
         if self.db is None:
             return
-        self.crawler.stats.inc_value("govcrawl/pages")
-        store.save_page(self.db, {
+        first = store.save_page(self.db, {
             "url": response.url, "site_id": request.meta.get("site_id"), "status": response.status,
             "fetched_at": now(),
             "sha256": hashlib.sha256(response.body).hexdigest(),
             "content_type": (response.headers.get("Content-Type") or b"").decode("latin-1"),
             "length": len(response.body), "run_id": self.run_id,
         })
+        if first:  # pages fetched: the distinct URLs that answered during the run (crawler/progress.py: Tally)
+            self.crawler.stats.inc_value("govcrawl/pages")
 
     def fetch_failed(self, site_id: str | None, url: str, reason: str) -> None:
         if self.db is not None:
@@ -63,13 +65,17 @@ class StorePipeline:
         if self.db is not None:
             store.save_detected_template(self.db, site_id, template, reasons)
 
+    def column_found(self, site_id: str, url: str, via: str) -> None:
+        if self.db is not None:
+            store.save_column(self.db, site_id, url, via)
+
     def list_read(self, site_id: str, list_url: str, entries: list[dict]) -> None:
         if self.db is not None:
             store.save_listings(self.db, site_id, list_url, entries)
 
     def process_item(self, item: ReportPage) -> ReportPage:
         assert self.db is not None
-        if not item.body and not TEXT_IN_FILE.intersection(item.flags):
+        if not item.holds_report:
             self.crawler.stats.inc_value("govcrawl/reports_empty")
             self.crawler.signals.send_catch_log(signals.fetch_failed, site_id=item.site_id, url=item.url,
                                                 reason="no report text could be extracted")

@@ -67,9 +67,19 @@ class AutoSpider(GovSpider):
             self.crawler.signals.send_catch_log(signals.template_chosen, site_id=site_id, template=best.name,
                                                 reasons=reasons[best.name])
 
+    def before_done(self, site_id: str) -> bool:
+        """A site no family's fingerprint matched is read as generic, and recorded so."""
+        if super().before_done(site_id):
+            return True
+        if site_id not in self.chosen:
+            self.chosen[site_id] = self.family
+            self.crawler.signals.send_catch_log(signals.template_chosen, site_id=site_id, template=self.family.name,
+                                                reasons=["no family's fingerprint matched a page of the site"])
+        return False
+
     def fetch(self, visit: Visit) -> Iterator[scrapy.Request]:
         """A column that lists no report without JavaScript settles an undecided site as ``js_rendered``."""
-        if visit.browser and visit.site_id not in self.chosen:
+        if visit.browser and visit.site_id not in self.chosen and not (visit.via or "").startswith("fallback:"):
             self.chosen[visit.site_id] = JsRendered
             self.crawler.signals.send_catch_log(
                 signals.template_chosen, site_id=visit.site_id, template=JsRendered.name,

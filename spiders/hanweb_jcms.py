@@ -9,12 +9,13 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 from lxml import etree
 from parsel import Selector
 
-from crawler.pages import Anchor, Family, ListPage, anchors, html_fragment
+from crawler.pages import Anchor, Family, ListPage, anchors, html_fragment, is_html
 
 DETAIL_URL = re.compile(r"/art/(19|20)\d{2}/\d{1,2}/\d{1,2}/art_\d+_\d+\.html")
 COLUMN_URL = re.compile(r"/col/col\d+/index\.html")
 PROXY_PATH = "/module/web/jpage/dataproxy.jsp"
 FORM_HEADERS = (("Content-Type", "application/x-www-form-urlencoded; charset=UTF-8"),)
+FORM_KEYS = ("col", "appid", "webid", "path", "columnid", "sourceContentType", "unitid", "webname", "permissiontype")
 # No entity expansion, no DTD, no network: list XML comes from the portal and may be hostile.
 SAFE_XML = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
                            recover=True)
@@ -59,6 +60,8 @@ class HanwebJcms(Family):
 
     def entries(self) -> list[Anchor]:
         url = self.response.url
+        if not is_html(self.response):
+            return super().entries()  # a list API's JSON
         if self.is_proxy_answer():
             records, _ = datastore_records(self.response.text)
             return [a for r in records for a in anchors(html_fragment(url, r))]
@@ -70,11 +73,50 @@ class HanwebJcms(Family):
 
     def next_pages(self) -> list[ListPage]:
         if self.is_proxy_answer():
-            return []  # every group was asked for from the column page
+            return self.later_groups()
         pages = super().next_pages()  # the server-rendered variant pages by ?pageNum=
-        for unit in self.response.xpath('//*[@id][script[@type="text/xml"]]'):
+        units = self.response.xpath('//*[@id][script[@type="text/xml"]]')
+        for unit in units:
             pages += self.groups(unit)
+        if not units:
+            pages += self.first_group()
         return pages
+
+    def first_group(self) -> list[ListPage]:
+        """A column with no records in the page: the first group from the list proxy, with the parameters the
+        page's own script passes it (``columnid: 1281, unitid: 4567 …``); the answer's total asks for the rest."""
+        scripts = " ".join(self.response.css("script:not([src])::text").getall())
+        if PROXY_PATH not in scripts:
+            return []
+        values = {key: m[1] for key in FORM_KEYS
+                  if (m := re.search(rf"\b{key}\s*[:=]\s*['\"]?([^'\",}}&\s]*)", scripts))}
+        if not (values.get("columnid") and values.get("unitid")):
+            return []
+        per_page = _number(scripts, "perpage") or _number(scripts, "perPage") or 15
+        end = _number(scripts, "endrecord") or 3 * per_page  # the proxy hands out groups of three pages
+        form = {"col": "1", "appid": "1", "webid": "", "path": "/", "sourceContentType": "1", "webname": "",
+                "permissiontype": "0", **values}
+        query = urlencode({"startrecord": 1, "endrecord": end, "perpage": per_page})
+        return [ListPage(urljoin(self.response.url, f"{PROXY_PATH}?{query}"), method="POST", body=urlencode(form),
+                         headers=FORM_HEADERS)]
+
+    def later_groups(self) -> list[ListPage]:
+        """From the proxy's first group (asked for without records in the page): the groups after it, up to
+        the total the answer gives, with the same form."""
+        request = self.response.request
+        query = dict(parse_qsl(urlsplit(self.response.url).query))
+        _, total = datastore_records(self.response.text)
+        try:
+            start, end, per_page = int(query["startrecord"]), int(query["endrecord"]), query.get("perpage", "")
+        except (KeyError, ValueError):
+            return []
+        if start != 1 or not total or request is None or not request.body:
+            return []  # a later group, or groups the column page already asked for
+        step = end - start + 1
+        return [ListPage(urljoin(self.response.url, f"{PROXY_PATH}?" + urlencode(
+            {"startrecord": first, "endrecord": first + step - 1, "perpage": per_page})),
+            method="POST", body=request.body.decode("utf-8"), headers=FORM_HEADERS)
+            for first in range(end + 1, total + 1, step)]
 
     def groups(self, unit: Selector) -> list[ListPage]:
         """The dataproxy.jsp POSTs for the groups of records after the first, which the page carries."""

@@ -64,7 +64,7 @@ class HanwebJpaas(Family):
     def entries(self) -> list[Anchor]:
         if (data := self.api_answer()) is not None:
             return list(anchors(html_fragment(self.response.url, str(data.get("html") or ""))))
-        return list(anchors(self.response))
+        return super().entries()
 
     def next_pages(self) -> list[ListPage]:
         if (data := self.api_answer()) is not None:

@@ -8,7 +8,7 @@ from typing import ClassVar
 from parsel import Selector
 
 from crawler.dates import parse_date
-from crawler.pages import Anchor, Family, anchors
+from crawler.pages import Anchor, Family, anchors, is_html
 
 SPACE = re.compile(r"\s+")
 
@@ -45,6 +45,8 @@ class Xxgk(Family):
 
     def entries(self) -> list[Anchor]:
         """Every link of the page; those in a directory row carry that row's 发布日期 (not its 成文日期)."""
+        if not is_html(self.response):
+            return super().entries()  # a list API's JSON
         dated: dict[str, str] = {}
         for table, labels in self.directory_tables():
             column = labels.index("发布日期") if "发布日期" in labels else None

@@ -184,6 +184,24 @@ def test_progress_lines_when_not_a_terminal(crawl: dict) -> None:
     assert re.search(r"run \d+ finished: \d+ pages fetched, \d+ new reports", stderr)
 
 
+def test_one_count_of_pages_everywhere(crawl: dict) -> None:
+    """The last progress line, the summary, the run's row, its stats and the pages table agree: the distinct URLs
+    that answered during the run, robots.txt included, a URL fetched twice counted once."""
+    db = Database(crawl["db"])
+    runs = {row["id"]: row for row in db["runs"].rows}
+    first, latest = runs[min(runs)], runs[max(runs)]  # the crawl of the fixture, and a recrawl if one ran since
+    stderr = crawl["result"].stderr
+    progress = re.findall(r"progress: sites (\d+)/\d+ · pages fetched (\d+)", stderr)
+    assert progress[-1] == (str(len(EXPECTED)), str(first["pages"]))
+    assert f"run {first['id']} finished: {first['pages']} pages fetched," in stderr
+    for run in (first, latest):
+        assert run["pages"] == json.loads(run["stats"])["govcrawl/pages"]
+    pages = [row["url"] for row in db["pages"].rows_where("run_id = ?", [latest["id"]])]
+    assert latest["pages"] == len(pages)  # a page's row belongs to the last run that fetched it
+    hosts = {urlsplit(url).netloc for url in pages}
+    assert sorted(urlsplit(url).netloc for url in pages if urlsplit(url).path == "/robots.txt") == sorted(hosts)
+
+
 def test_recrawl_through_the_proxy_variable_adds_no_rows(crawl: dict, replay: ReplayServer) -> None:
     before = counts(crawl["db"])
     result = govcrawl("crawl", "--seeds", str(crawl["seeds"]), "--db", str(crawl["db"]), "--delay", "0",
@@ -207,3 +225,46 @@ def test_a_dead_report_link_is_an_error_row_not_a_record(crawl: dict) -> None:
     errors = {row["url"]: row for row in Database(crawl["db"])["errors"].rows}
     assert errors[dead]["reason"] == "HTTP 404" and errors[dead]["site_id"] == "yuncheng"
     assert dead not in {u for r in crawl["records"] for u in r["urls"]}
+
+
+def test_a_column_read_short_is_tried_again_and_the_run_says_what_found_what(crawl: dict) -> None:
+    """jingning's column lists 2022, 2021, 2019 and 2018 (its pager is a form): the hole at 2020 brings the
+    fallbacks, and the page URL forms find the rest; each report found so keeps the way it was found."""
+    for site_id, expected in EXPECTED.items():
+        if not (fallback := expected.get("fallback")):
+            continue
+        rows = {row["url"]: row for row in Database(crawl["db"])["report_urls"].rows if row["site_id"] == site_id}
+        assert {u for u, row in rows.items() if row["found_via"] == fallback["found_via"]} == set(fallback["urls"])
+        [run] = [r for r in Database(crawl["db"])["runs"].rows][:1]
+        stats = json.loads(run["stats"])
+        name = fallback["found_via"].replace(":", "/")
+        assert stats[f"govcrawl/{name}/{site_id}"] == len(fallback["urls"])
+        assert stats[f"govcrawl/year_gaps/{site_id}"] >= 1
+
+
+def test_how_each_site_s_column_was_found(crawl: dict) -> None:
+    """By links from the home page, or (jingning: no link leads to its disclosure section) by the usual paths."""
+    sites = {row["id"]: row for row in Database(crawl["db"])["sites"].rows}
+    for site_id in EXPECTED:
+        assert sites[site_id]["column_url"], site_id
+    assert sites["jingning"]["column_via"] == "usual_path"
+    assert sites["longxi"]["column_via"] == "links"  # through 政务信息, a label no rule names exactly
+
+
+def test_year_folders_are_walked_and_never_stored(crawl: dict) -> None:
+    urls = {u for r in crawl["records"] for u in r["urls"]}
+    for expected in EXPECTED.values():
+        for folder in expected.get("folders") or []:
+            assert folder not in urls
+
+
+def test_a_cut_short_title_is_decided_on_its_page(crawl: dict) -> None:
+    """tongwei's list titles end in "…": each report was kept by its page's own title, and the 通知 about
+    compiling reports that looked the same in the list was dropped, its listing corrected."""
+    listings = {row["url"]: row for row in Database(crawl["db"])["listings"].rows if row["site_id"] == "tongwei"}
+    for distractor in EXPECTED["tongwei"]["distractors"]:
+        row = listings[distractor["url"]]
+        assert row["kind"] == "other" and row["title"] == distractor["title"]
+        assert "decided on the page's own title" in row["reason"]
+    for report in EXPECTED["tongwei"]["reports"]:
+        assert listings[report["url"]]["kind"] == "annual_report"

@@ -1,0 +1,1 @@
+/*! laypage 分页组件 */ window.laypage = {render: function (o) {}};

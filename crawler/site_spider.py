@@ -1,0 +1,148 @@
+"""What every govcrawl spider stands on, so that the walk (spiders/base.py) is only the walk: the sites of its seed
+list, its components (site bounds, settling, fallbacks), ``Visit``s turned into requests and back, failed
+fetches recorded, list entries and the column told to the store, a site's fallbacks before it is done.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any, ClassVar
+
+import scrapy
+from scrapy.http import Response, TextResponse
+from twisted.python.failure import Failure
+
+from crawler import pages, signals
+from crawler.bounds import SiteBounds
+from crawler.browser import environment_proxy, launch_options, page_init
+from crawler.classify import ANNUAL_REPORT
+from crawler.errors import failure_reason
+from crawler.fallbacks import Fallbacks
+from crawler.families import template_names
+from crawler.pages import Anchor, Family
+from crawler.rendered import render_meta
+from crawler.seeds import Seed, load_seeds
+from crawler.settling import SiteLedger, settles
+from crawler.visits import Visit
+
+GUESSES = frozenset({"usual_path", "fallback:pager_forms"})  # visits to URLs the walk guessed, not read
+
+
+class SiteSpider(scrapy.Spider):
+    """A spider over the sites of a seed list; ``name`` is the template name seeds use, ``family`` its page
+    object.
+
+    Given a seed list file (``-a seeds=FILE``) a spider crawls every site of it as its own template; given the
+    seeds of a run (``seed_list``, from ``govcrawl crawl``), only those whose template it is."""
+
+    family: ClassVar[type[Family]]
+    bounds: SiteBounds
+    ledger: SiteLedger
+
+    def __init__(self, seeds: str | None = None, site: str | None = None,
+                 seed_list: Iterable[Seed] | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        wanted = {s for s in (site or "").split(",") if s}
+        if seed_list is not None:
+            chosen = [s for s in seed_list if s.template == self.name]
+        elif seeds:
+            chosen = load_seeds(seeds, template_names())
+        else:
+            raise ValueError(f"spider {self.name!r} crawls the sites of a seed list: -a seeds=FILE")
+        self.sites = {s.id: s for s in chosen if not wanted or s.id in wanted}
+        if seed_list is None:
+            self.logger.warning("crawling %d sites of %s as %s, whatever template the seed list names",
+                                len(self.sites), seeds, self.name)
+        self.allowed_domains = sorted({d for s in self.sites.values() for d in s.domains})
+        self.rendered: set[str] = set()  # column URLs sent to the browser
+        self.documents: set[str] = set()  # report files met in lists (no page to fetch)
+        self.fallbacks = Fallbacks()
+        self.columns_found: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> SiteSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.bounds = SiteBounds.from_crawler(crawler)
+        spider.ledger = SiteLedger(crawler.signals, before_done=spider.before_done)
+        # The browser reaches the spider's sites and nothing else (its launch options are read when it starts).
+        proxy = crawler.settings.get("GOVCRAWL_PROXY") or environment_proxy()
+        crawler.settings.set("PLAYWRIGHT_LAUNCH_OPTIONS", launch_options(proxy, spider.allowed_domains), "cmdline")
+        crawler.signals.connect(spider.ledger.dropped, scrapy.signals.request_dropped)
+        return spider
+
+    def family_for(self, site_id: str) -> type[Family]:
+        return self.family
+
+    def observe(self, response: TextResponse, role: str) -> None:
+        """Hook for spiders that learn about a site from its pages (``auto`` fingerprints them)."""
+
+    # -- visits and requests ----------------------------------------------------------------------
+    def fetch(self, visit: Visit) -> Iterator[scrapy.Request]:
+        """The request for ``visit``; none when it leaves the site or breaks a bound."""
+        if self.bounds.admit(self.sites[visit.site_id], visit.url):
+            self.ledger.opened(visit.site_id)
+            yield self.request_for(visit)
+
+    def request_for(self, visit: Visit) -> scrapy.Request:
+        meta: dict[str, Any] = {"site_id": visit.site_id, "visit": visit.as_dict()}
+        if visit.browser:
+            hosts = getattr(self.crawler.engine.downloader, "hosts", None)  # crawler.politeness.PoliteDownloader
+            meta.update(render_meta(page_init(self.sites[visit.site_id].domains, hosts)))
+        return scrapy.Request(visit.url, callback=getattr(self, f"parse_{visit.role}"), errback=self.on_error,
+                              method=visit.method, body=visit.body, headers=dict(visit.headers) or None,
+                              dont_filter=visit.browser, meta=meta)
+
+    @staticmethod
+    def visit_of(response: Response | Failure) -> Visit:
+        return Visit.from_dict(response.request.meta["visit"])  # type: ignore[union-attr]
+
+    def next_visit(self, response: Response, url: str, role: str, step: int = 1, **fields: Any) -> Visit:
+        """A visit found on ``response``'s page, ``step`` hops further from the home page, the way it came."""
+        here = self.visit_of(response)
+        return Visit(here.site_id, url, role, here.hops + step, **{"via": here.via, **fields})
+
+    def before_done(self, site_id: str) -> bool:
+        """A site with nothing left in flight: when its reports' years have holes, the fallbacks' visits first."""
+        scheduled = False
+        if gaps := self.fallbacks.gaps(site_id):
+            for visit in self.fallbacks.visits(site_id, self.rendered):
+                if visit.browser:
+                    self.rendered.add(visit.url)
+                for request in self.fetch(visit):
+                    self.crawler.engine.crawl(request)
+                    scheduled = True
+            if scheduled:
+                self.crawler.stats.set_value(f"govcrawl/year_gaps/{site_id}", len(gaps))
+                self.logger.info("site %s: no report listed for %s; trying the fallbacks", site_id, gaps)
+        return scheduled
+
+    @settles
+    def on_error(self, failure: Failure) -> None:
+        request = failure.request  # type: ignore[attr-defined]
+        site_id = request.meta.get("site_id")
+        if (reason := failure_reason(failure)) is None:
+            self.crawler.stats.inc_value("govcrawl/ignored")
+            self.logger.debug("ignored %s: %s", request.url, failure.value)
+            return
+        if reason == "HTTP 404" and self.visit_of(failure).via in GUESSES:
+            self.crawler.stats.inc_value("govcrawl/guesses_missed")  # a usual path or page form the site lacks
+            return
+        self.crawler.stats.inc_value("govcrawl/errors")
+        self.logger.warning("site %s: %s failed: %s", site_id, request.url, reason)
+        self.crawler.signals.send_catch_log(signals.fetch_failed, site_id=site_id, url=request.url, reason=reason)
+
+    def list_read(self, visit: Visit, list_url: str, entries: list[Anchor]) -> None:
+        """Tell the store every titled entry of a list page with its kind, followed or not; and the column,
+        the first time one of its pages lists a report."""
+        seed = self.sites[visit.site_id]
+        on_site = [a for a in entries if self.bounds.in_scope(seed, a.url) or self.bounds.is_document(seed, a.url)]
+        if rows := pages.listing_rows(on_site):
+            self.crawler.signals.send_catch_log(signals.list_read, site_id=seed.id, list_url=list_url, entries=rows)
+        if any(r["kind"] == ANNUAL_REPORT for r in rows):
+            self.column_found(visit, list_url)
+
+    def column_found(self, visit: Visit, list_url: str) -> None:
+        if visit.site_id not in self.columns_found:
+            self.columns_found.add(visit.site_id)
+            self.crawler.signals.send_catch_log(signals.column_found, site_id=visit.site_id, url=list_url,
+                                                via=visit.via or "links")
