@@ -1,8 +1,10 @@
-"""Per-site settling: when a site of the crawl has no request left in flight, it is done (``site_finished``).
+"""Per-site settling: when a site of the crawl has no request and no report in flight, it is done
+(``site_finished``).
 
 A request counts as outstanding from its creation until its callback or errback has run, or the scheduler
-dropped it as a duplicate. Counting at creation, not at the request_scheduled signal, matters: Scrapy may
-schedule a callback's requests after the callback ends.
+dropped it as a duplicate; a report item from its creation until the item pipelines are done with it (scraped,
+dropped or failed). Counting at creation, not at the request_scheduled signal, matters: Scrapy may schedule a
+callback's requests after the callback ends.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from functools import wraps
 from typing import TYPE_CHECKING, Any, Protocol
+
+from scrapy import signals as scrapy_signals
 
 from crawler import signals
 
@@ -27,6 +31,8 @@ class SiteLedger:
         self.signals = signal_manager
         self.before_done = before_done
         self.outstanding: Counter[str] = Counter()
+        for signal in (scrapy_signals.item_scraped, scrapy_signals.item_dropped, scrapy_signals.item_error):
+            signal_manager.connect(self.item_done, signal)
 
     def opened(self, site_id: str) -> None:
         """A request of the site was created."""
@@ -39,6 +45,10 @@ class SiteLedger:
         self.outstanding[site_id] -= 1
         if self.outstanding[site_id] == 0 and not (self.before_done and self.before_done(site_id)):
             self.signals.send_catch_log(signals.site_finished, site_id=site_id)
+
+    def item_done(self, item: Any, **_: Any) -> None:
+        """Handler of the item signals: a report item of a site left the pipelines."""
+        self.settle(getattr(item, "site_id", None))
 
     def dropped(self, request: Request, spider: Spider) -> None:
         """Handler of Scrapy's request_dropped signal (a duplicate the scheduler refused)."""

@@ -145,6 +145,7 @@ class GovSpider(SiteSpider):
         elif anchor.url not in self.documents and not visit.candidate:
             self.documents.add(anchor.url)
             self.crawler.stats.inc_value("govcrawl/report_documents")
+            self.ledger.opened(seed.id)  # in flight until the pipelines are done with it
             yield ReportPage.of_document(seed, anchor.url, self.family_for(seed.id).name, anchor.text, anchor.date,
                                          response.url, visit.via)
 
@@ -166,6 +167,7 @@ class GovSpider(SiteSpider):
         self.crawler.stats.inc_value("govcrawl/report_pages")
         if visit.via and visit.via.startswith("fallback:"):
             self.crawler.stats.inc_value(f"govcrawl/{visit.via.replace(':', '/')}/{visit.site_id}")
+        self.ledger.opened(visit.site_id)  # in flight until the pipelines are done with it
         yield ReportPage.of_page(self.sites[visit.site_id], response, family.name, family.report_selectors(),
                                  visit.list_title, visit.list_date, visit.referer, visit.via)
 
