@@ -92,6 +92,9 @@ class ReportPage:
         """Whether the store keeps it as a report: it has text, or its text is in a file govcrawl could not read."""
         return bool(self.body) or bool(TEXT_IN_FILE.intersection(self.flags))
 
+    def __repr__(self) -> str:  # logs name the page, never print its HTML
+        return f"<ReportPage {self.site_id} {self.url}>"
+
     def flag(self, name: str, evidence: object = None) -> None:
         if name not in self.flags:
             self.flags.append(name)

@@ -1,9 +1,9 @@
 """Read one report page as a crawl reads it, without a crawl: the record govcrawl would store from a saved page.
 
 ``read_page`` decodes the bytes as Scrapy decodes a response, picks the body containers of the page's CMS family
-(or of the family it looks most like, as ``template: auto`` does) and runs the crawl's own item pipelines on it,
-by name from the settings' ITEM_PIPELINES and in their order, but for those that need a running crawl
-(GOVCRAWL_CRAWL_ONLY_PIPELINES: downloading attachments, the database): attachments are listed, not downloaded.
+(or of the family it looks most like, as ``template: auto`` does) and runs the crawl's own stages on it, by name
+from the settings (GOVCRAWL_PAGE_STAGES, then GOVCRAWL_REPORT_STAGES) and in their order; the crawl's downloads
+and database are left out: attachments are listed, not downloaded.
 ``read_file`` is ``govcrawl extract``: a file on disk, its input checked, errors naming what and where.
 crawler/ never imports pipelines/ or spiders/: the stages are loaded by name, the families through Scrapy's spider
 loader (crawler/families.py).
@@ -20,7 +20,6 @@ from pathlib import Path
 
 from scrapy.http import HtmlResponse
 from scrapy.settings import Settings
-from scrapy.utils.conf import build_component_list
 from scrapy.utils.misc import load_object
 
 from crawler.documents import sniff
@@ -61,10 +60,9 @@ def _stage_classes(paths: tuple[str, ...]) -> tuple[type, ...]:
 
 
 def stages(settings: Settings | None = None) -> tuple[Stage, ...]:
-    """The item pipelines a crawl runs on a report page, in its order, less those that need a running crawl."""
+    """The pure stages a crawl runs on a report page, in its order."""
     settings = settings or crawl_settings()
-    crawl_only = set(settings.getlist("GOVCRAWL_CRAWL_ONLY_PIPELINES"))
-    paths = tuple(p for p in build_component_list(settings.getwithbase("ITEM_PIPELINES")) if p not in crawl_only)
+    paths = tuple(settings.getlist("GOVCRAWL_PAGE_STAGES") + settings.getlist("GOVCRAWL_REPORT_STAGES"))
     return tuple(cls().process_item for cls in _stage_classes(paths))
 
 

@@ -5,9 +5,9 @@ import pytest
 from crawler.chrome import chrome_rules
 from crawler.items import Paragraph
 from crawler.text import CJK
-from pipelines.attachments import own_text
 from pipelines.clean import clean_body, remove_repeats, strip_chrome
 from pipelines.extract import extract, prose_weight
+from pipelines.file_text import own_text
 from tests.conftest import PORTALS
 
 TITLE = "厦门市翔安区内厝镇人民政府2015年政府信息公开工作要点落实情况报告"

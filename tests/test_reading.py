@@ -144,13 +144,13 @@ def test_bad_input_is_named_with_exit_code_2(tmp_path: Path, make: Callable[[Pat
     assert result.stderr.startswith(f"error: {message.format(path=path)}"), result.stderr
 
 
-def test_the_stages_are_the_settings_pipelines_in_order_without_the_crawl_only_ones() -> None:
+def test_the_stages_are_the_settings_stages_in_order() -> None:
     settings = Settings()
     settings.setmodule("crawler.settings")
     names = [type(stage.__self__).__name__ for stage in stages(settings)]  # type: ignore[attr-defined]
-    assert names == ["DecodePipeline", "ExtractPipeline", "CleanPipeline", "RepairPipeline", "TablesPipeline",
-                     "MetadataPipeline", "ScriptPipeline", "FlagPipeline"]
-    settings.set("ITEM_PIPELINES", {"pipelines.decode.DecodePipeline": 50, "pipelines.extract.ExtractPipeline": 100})
+    assert names == ["DecodePipeline", "ExtractPipeline", "FileTextPipeline", "CleanPipeline", "RepairPipeline",
+                     "TablesPipeline", "MetadataPipeline", "ScriptPipeline", "FlagPipeline"]
+    settings.set("GOVCRAWL_REPORT_STAGES", [])
     raw = served(SAVED_AS_URL)
     extracted = read_page(raw, SAVED_AS_URL, settings=settings).item
     assert extracted.paragraphs and not extracted.body  # the body is the clean stage's: not run, not there

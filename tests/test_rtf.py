@@ -12,7 +12,7 @@ from crawler.documents import DOCUMENT_TYPES, document_text, rtf_text, sniff
 from crawler.rtf import rtf_paragraphs
 from crawler.text import clean_line
 from crawler.urls import DOCUMENT_EXT
-from pipelines.attachments import report_files, take_text
+from pipelines.file_text import report_files, take_text
 from tests.conftest import FIXTURES, PORTALS
 from tests.test_attachments import page_item, record
 
