@@ -69,11 +69,12 @@ def run_crawl(seeds: list[Seed], db_path: str | Path, *, seeds_file: str = "", p
         log_scrapy_info(settings)
         log.info("run %d: %d sites of %s into %s", run_id, len(seeds), seeds_file or "a seed list", db_path)
         crawlers = []
+        broken: list[str] = []  # a crawler that could not start or crashed: the run failed, whatever else ran
         for spider_name, group in groups.items():
             crawler = process.create_crawler(spider_name)
             board.watch(crawler, [s.id for s in group])
             crawlers.append(crawler)
-            process.crawl(crawler, seed_list=group)
+            process.crawl(crawler, seed_list=group).addErrback(lambda failure, name: broken.append(name), spider_name)
         display = shown.display(board)
         display.start()
         try:
@@ -82,6 +83,9 @@ def run_crawl(seeds: list[Seed], db_path: str | Path, *, seeds_file: str = "", p
             status = "interrupted"
         finally:
             display.stop()
+    if broken:
+        status = "failed"
+        log.error("run %d failed: the %s crawl stopped on an error (see the log above)", run_id, ", ".join(broken))
     stats = [c.stats.get_stats() if c.stats else {} for c in crawlers]
     if any(s.get("finish_reason") not in (None, "finished") for s in stats):
         status = next(s["finish_reason"] for s in stats if s.get("finish_reason") not in (None, "finished"))

@@ -1,17 +1,35 @@
-"""Downloader middlewares shared by every spider."""
+"""Downloader middlewares shared by every spider: the explicit proxy, robots.txt as RFC 9309 reads it (with its
+Crawl-delay), Retry-After, and decompression bombs and redirect loops recorded as what they are."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Self
+import logging
+import random
+from email.utils import parsedate_to_datetime
+from time import monotonic
+from typing import TYPE_CHECKING, Any, Self
 
+from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
+from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware, RedirectMiddleware
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
+from scrapy.exceptions import IgnoreRequest
+from scrapy.utils.httpobj import urlparse_cached
+from scrapy.utils.misc import build_from_crawler
+from twisted.internet.defer import Deferred
 
+from crawler.clock import Clock
+from crawler.errors import DECOMPRESSION_BOMB, RATE_LIMITED, REDIRECT_LOOP, ROBOTS_UNAVAILABLE, Refused, describe
 from crawler.politeness import PoliteDownloader
 
 if TYPE_CHECKING:
     from scrapy import Request
     from scrapy.crawler import Crawler
+    from scrapy.http import Response
     from scrapy.robotstxt import RobotParser
+
+log = logging.getLogger(__name__)
+ROBOTS_MAX_BYTES = 500 * 1024  # RFC 9309 §2.5: a crawler must parse at least the first 500 KiB
+DISALLOW_ALL = b"User-agent: *\nDisallow: /\n"
 
 
 class ExplicitProxyMiddleware:
@@ -34,14 +52,61 @@ class ExplicitProxyMiddleware:
 
 
 class PoliteRobotsTxtMiddleware(RobotsTxtMiddleware):
-    """Scrapy's robots.txt middleware, plus the ``Crawl-delay`` it parses but never applies (scrapy/scrapy#892).
+    """Scrapy's robots.txt middleware as RFC 9309 §2.3.1 reads the answer, plus the ``Crawl-delay`` it parses but
+    never applies (scrapy/scrapy#892).
+
+    A 4xx robots.txt means no rules; a 5xx, or none at all (a timeout, a reset, a name that does not resolve),
+    means complete disallow for the host, for ``GOVCRAWL_ROBOTS_RETRY`` seconds, after which the next request to
+    the host asks again; Scrapy took both for "allow everything". Redirects are followed (up to
+    REDIRECT_MAX_TIMES, at least RFC 9309's five), and the first 500 KiB are parsed. The host's failure is
+    recorded once, as a ``robots_unavailable`` error; the requests it refuses raise ``Refused`` of that kind.
 
     The delay, capped by ``GOVCRAWL_MAX_CRAWL_DELAY``, becomes the host's floor (``crawler.politeness``): a
     minimum between the end of one request to the host and the start of the next, which jitter only adds to and
     AutoThrottle cannot lower.
     """
 
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self.retry_after = crawler.settings.getfloat("GOVCRAWL_ROBOTS_RETRY")
+        self.unavailable: dict[str, tuple[float, str]] = {}  # netloc → (when to ask again, why)
+
+    async def robot_parser(self, request: Request) -> RobotParser | None:
+        netloc = urlparse_cached(request).netloc
+        if (down := self.unavailable.get(netloc)) and monotonic() >= down[0]:
+            del self.unavailable[netloc], self._parsers[netloc]  # ask again
+        return await super().robot_parser(request)
+
+    async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
+        if 400 <= response.status < 500:
+            response = response.replace(body=b"")  # no robots.txt: no rules
+        elif response.status >= 500:
+            self._unavailable(netloc, request, f"robots.txt answered HTTP {response.status}")
+            response = response.replace(body=DISALLOW_ALL)
+        else:
+            response = response.replace(body=response.body[:ROBOTS_MAX_BYTES])
+        await super()._parse_robots(response, netloc, request)
+
+    def _robots_error(self, exc: Exception, netloc: str) -> None:
+        problem = describe(exc)
+        self._unavailable(netloc, None, f"robots.txt could not be had: {problem.reason if problem else exc}")
+        rp_dfd = self._parsers[netloc]
+        assert isinstance(rp_dfd, Deferred)
+        parser = build_from_crawler(self._parserimpl, self.crawler, DISALLOW_ALL)
+        self._parsers[netloc] = parser
+        rp_dfd.callback(parser)
+
+    def _unavailable(self, netloc: str, request: Request | None, reason: str) -> None:
+        self.unavailable[netloc] = (monotonic() + self.retry_after, reason)
+        spider = self.crawler.spider
+        if spider is not None and hasattr(spider, "fetch_failed"):
+            site_id = request.meta.get("site_id") if request is not None else None
+            spider.fetch_failed(site_id, f"http://{netloc}/robots.txt", ROBOTS_UNAVAILABLE, reason)
+
     def process_request_2(self, rp: RobotParser | None, request: Request) -> None:
+        netloc = urlparse_cached(request).netloc
+        if netloc in self.unavailable:
+            raise Refused(ROBOTS_UNAVAILABLE, f"{self.unavailable[netloc][1]}: the host is disallowed for now")
         super().process_request_2(rp, request)  # raises IgnoreRequest for a disallowed URL
         if rp is None:
             return
@@ -59,3 +124,89 @@ class PoliteRobotsTxtMiddleware(RobotsTxtMiddleware):
         slot_settings["delay"] = max(slot_settings.get("delay", 0.0), delay)
         if (slot := downloader.slots.get(key)) is not None:
             slot.delay = max(slot.delay, delay)
+
+
+class RetryAfterMiddleware:
+    """``429`` and ``503`` slow the whole host, not only the URL (scrapy/scrapy#6458: Scrapy's retries ignore
+    Retry-After and AutoThrottle never sees it).
+
+    The answer's Retry-After (seconds or an HTTP-date) is the least time before the host's next request; without
+    one, an exponential backoff with jitter (``GOVCRAWL_BACKOFF`` seconds, doubled each retry of the URL).
+    Scrapy's RetryMiddleware then retries the URL (RETRY_TIMES); one that asks for longer than
+    ``GOVCRAWL_MAX_RETRY_AFTER`` is recorded as ``rate_limited`` at once, the host held for that long. Runs
+    before RetryMiddleware on responses (a higher priority number)."""
+
+    STATUSES = (429, 503)
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.backoff = crawler.settings.getfloat("GOVCRAWL_BACKOFF")
+        self.cap = crawler.settings.getfloat("GOVCRAWL_MAX_RETRY_AFTER")
+        self.clock = Clock()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def retry_after(self, response: Response, retries: int) -> float:
+        """Seconds the host asks for, or the backoff for this retry of the URL."""
+        value = (response.headers.get("Retry-After") or b"").decode("latin-1").strip()
+        if value.isdigit():
+            return float(value)
+        if value:
+            try:
+                return max(0.0, (parsedate_to_datetime(value) - self.clock.now()).total_seconds())
+            except (TypeError, ValueError):
+                pass  # a date no one can read: the backoff
+        return self.backoff * 2 ** retries * (1 + random.random() / 2)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        if response.status not in self.STATUSES:
+            return response
+        downloader = self.crawler.engine.downloader if self.crawler.engine else None
+        wait = self.retry_after(response, request.meta.get("retry_times", 0))
+        host = urlparse_cached(request).hostname or ""
+        if isinstance(downloader, PoliteDownloader):
+            downloader.hosts.hold(host, min(wait, self.cap))
+        if wait > self.cap:
+            raise Refused(RATE_LIMITED, f"HTTP {response.status} asking for {wait:.0f} s, more than "
+                                        f"GOVCRAWL_MAX_RETRY_AFTER ({self.cap:g} s)")
+        log.info("%s: HTTP %s; the host is held for %.1f s", request.url, response.status, wait)
+        return response
+
+
+class BoundedCompressionMiddleware(HttpCompressionMiddleware):
+    """Scrapy's decompression, bounded by the request's size bound (DOWNLOAD_MAXSIZE, an attachment's own),
+    with a bomb recorded as ``decompression_bomb`` rather than ignored."""
+
+    def process_response(self, request: Request, response: Response, spider: Any = None) -> Request | Response:
+        try:
+            return super().process_response(request, response)
+        except IgnoreRequest as exc:
+            raise Refused(DECOMPRESSION_BOMB, str(exc)) from exc
+
+
+def _checked(redirected: Request, request: Request, max_times: int) -> None:
+    """A redirect that comes back (a target already on the chain), or one past REDIRECT_MAX_TIMES, is a
+    ``redirect_loop``: Scrapy dropped both without a word (the dupefilter ate the loop)."""
+    chain = [*request.meta.get("redirect_urls", []), request.url]
+    if redirected.url in chain:
+        raise Refused(REDIRECT_LOOP, f"redirect loop: {' → '.join([*chain, redirected.url])}")
+    if len(chain) > max_times:
+        raise Refused(REDIRECT_LOOP, f"more than {max_times} redirects from {chain[0]}")
+
+
+class LoopAwareRedirectMiddleware(RedirectMiddleware):
+    """Scrapy's 3xx redirects, loops recorded (``_checked``)."""
+
+    def _redirect(self, redirected: Request, request: Request, reason: Any) -> Request:
+        _checked(redirected, request, self.max_redirect_times)
+        return super()._redirect(redirected, request, reason)
+
+
+class LoopAwareMetaRefreshMiddleware(MetaRefreshMiddleware):
+    """Scrapy's meta refreshes, loops recorded (``_checked``)."""
+
+    def _redirect(self, redirected: Request, request: Request, reason: Any) -> Request:
+        _checked(redirected, request, self.max_redirect_times)
+        return super()._redirect(redirected, request, reason)

@@ -37,6 +37,7 @@ class HostClock:
         self.last_end: dict[str, float] = {}
         self.in_flight: Counter[str] = Counter()  # plain downloads and browser requests
         self.floors: dict[str, float] = {}
+        self.held: dict[str, float] = {}  # host → monotonic time before which it is sent nothing
 
     def set_floor(self, host: str, delay: float) -> None:
         """A minimum delay for the host (its Crawl-delay): never lowered, jitter only above it."""
@@ -46,6 +47,10 @@ class HostClock:
         slot = slot or self.downloader.slots.get(host)
         jittered = slot.download_delay() if slot is not None else self.downloader.default_delay()
         return max(self.floors.get(host, 0.0), jittered)
+
+    def hold(self, host: str, seconds: float) -> None:
+        """Send the host nothing for ``seconds`` (it asked: 429/503 with Retry-After, or a backoff)."""
+        self.held[host] = max(self.held.get(host, 0.0), monotonic() + seconds)
 
     def started(self, host: str) -> None:
         self.in_flight[host] += 1
@@ -58,7 +63,8 @@ class HostClock:
         """Seconds before the host may be sent its next request (0: now); inf while one is in flight."""
         if self.in_flight[host]:
             return float("inf")
-        return max(0.0, self.last_end.get(host, float("-inf")) + delay - monotonic())
+        ready = max(self.last_end.get(host, float("-inf")) + delay, self.held.get(host, float("-inf")))
+        return max(0.0, ready - monotonic())
 
     async def browser_turn(self, host: str) -> None:
         """Wait until the browser may send a request to ``host``, then count it in flight (``ended`` when done)."""

@@ -236,6 +236,18 @@ class ConsoleHandler(logging.Handler):
             self.handleError(record)
 
 
+class RecordedElsewhere(logging.Filter):
+    """Scrapy's download handler warns of a response cut at DOWNLOAD_MAXSIZE or lost mid-body before it raises;
+    the spider then logs the same failure as the one line of its errors row (``SiteSpider.fetch_failed``), so
+    the handler's copy goes."""
+
+    LOGGER = "scrapy.core.downloader.handlers.http11"
+    SAID_AGAIN = ("download max size", "Got data loss")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not any(words in record.getMessage() for words in self.SAID_AGAIN)
+
+
 class ScreenFilter(logging.Filter):
     """What the screen shows of the log: records of ``level`` and above, and the progress lines where no live
     display tells the same."""
@@ -294,9 +306,12 @@ def logs_to(settings: Settings, log_file: Path | None, shown: Screen) -> Iterato
     root.setLevel(min(file_level, shown.level, logging.INFO))  # INFO: the progress lines
     for handler in handlers:
         root.addHandler(handler)
+    said_again = RecordedElsewhere()
+    logging.getLogger(RecordedElsewhere.LOGGER).addFilter(said_again)
     try:
         yield
     finally:
+        logging.getLogger(RecordedElsewhere.LOGGER).removeFilter(said_again)
         for handler in handlers:
             root.removeHandler(handler)
             handler.close()

@@ -20,6 +20,14 @@ AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 DOWNLOAD_TIMEOUT = 30
+# Bounds on what a site sends (crawler/errors.py names each cut): a page's bytes, decompressed ones included
+# (attachments have their own bound, GOVCRAWL_ATTACHMENT_MAX_BYTES), and redirect hops.
+DOWNLOAD_MAXSIZE = 20 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
+REDIRECT_MAX_TIMES = 5  # RFC 9309 asks a crawler to follow at least five for robots.txt
+GOVCRAWL_ROBOTS_RETRY = 300.0  # seconds a host whose robots.txt answered 5xx (or nothing) stays disallowed
+GOVCRAWL_BACKOFF = 2.0  # seconds before retrying a 429/503 that gives no Retry-After, doubled each retry
+GOVCRAWL_MAX_RETRY_AFTER = 300.0  # a longer Retry-After fails the URL (and holds the host this long)
 # The delay counted from the end of a host's last answer, browser requests included (crawler/politeness.py).
 DOWNLOADER = "crawler.politeness.PoliteDownloader"
 # Requests are taken from the hosts with the least in flight, so one slow or delayed host never fills the
@@ -49,24 +57,37 @@ GOVCRAWL_MAX_CRAWL_DELAY = 30.0  # seconds; a robots.txt asking for more gets th
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.middlewares.PoliteRobotsTxtMiddleware": 100,
+    "crawler.middlewares.RetryAfterMiddleware": 560,  # sees a 429/503 before RetryMiddleware (550) retries it
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawler.middlewares.LoopAwareMetaRefreshMiddleware": 580,
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "crawler.middlewares.BoundedCompressionMiddleware": 590,
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "crawler.middlewares.LoopAwareRedirectMiddleware": 600,
     "crawler.middlewares.ExplicitProxyMiddleware": 740,
 }
 
+# The stages a report page goes through. The pure ones (plain classes: process_item(item) -> item) run in
+# worker processes (crawler/workers.py), before and after the attachments' downloads, which need the crawl; the
+# store writes the database. Reading one saved page (`govcrawl extract`, crawler/reading.py) runs the pure ones.
+GOVCRAWL_PAGE_STAGES = ["pipelines.decode.DecodePipeline", "pipelines.extract.ExtractPipeline"]
+GOVCRAWL_REPORT_STAGES = [
+    "pipelines.file_text.FileTextPipeline",
+    "pipelines.clean.CleanPipeline",
+    "pipelines.repair.RepairPipeline",
+    "pipelines.tables.TablesPipeline",
+    "pipelines.metadata.MetadataPipeline",
+    "pipelines.script.ScriptPipeline",
+    "pipelines.flags.FlagPipeline",
+]
 ITEM_PIPELINES = {
-    "pipelines.decode.DecodePipeline": 50,
-    "pipelines.extract.ExtractPipeline": 100,
+    "crawler.workers.PageStages": 100,
     "pipelines.attachments.AttachmentsPipeline": 150,
-    "pipelines.clean.CleanPipeline": 200,
-    "pipelines.repair.RepairPipeline": 250,
-    "pipelines.tables.TablesPipeline": 275,
-    "pipelines.metadata.MetadataPipeline": 300,
-    "pipelines.script.ScriptPipeline": 350,
-    "pipelines.flags.FlagPipeline": 400,
+    "crawler.workers.ReportStages": 200,
     "pipelines.store.StorePipeline": 900,
 }
-# The stages that need a running crawl (downloads, the database): reading one saved page (crawler/reading.py,
-# `govcrawl extract`) runs every other stage of ITEM_PIPELINES, in its order.
-GOVCRAWL_CRAWL_ONLY_PIPELINES = ["pipelines.attachments.AttachmentsPipeline", "pipelines.store.StorePipeline"]
+GOVCRAWL_PIPELINE_PROCESSES = None  # worker processes for the stages; None: one per core; 0: in the crawl itself
+GOVCRAWL_STAGE_BUDGET = 60.0  # seconds a stage may spend on one page before the page is given up
 
 # Lists built by JavaScript are rendered by headless Chromium, only for requests with meta "playwright".
 DOWNLOAD_HANDLERS = {

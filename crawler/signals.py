@@ -1,6 +1,7 @@
 """Signals that govcrawl's spiders send, for the store and the progress display."""
 
-# fetch_failed(site_id: str, url: str, reason: str): a request of a site failed for good.
+# fetch_failed(site_id: str, url: str, reason: str, kind: str): a request of a site failed for good, or was cut by
+# a bound (kinds: crawler/errors.py).
 fetch_failed = object()
 # site_finished(site_id: str): a site has no request left in flight.
 site_finished = object()

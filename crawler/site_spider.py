@@ -16,7 +16,7 @@ from crawler import pages, signals
 from crawler.bounds import SiteBounds
 from crawler.browser import environment_proxy, launch_options, page_init
 from crawler.classify import ANNUAL_REPORT
-from crawler.errors import failure_reason
+from crawler.errors import failure_problem
 from crawler.fallbacks import Fallbacks
 from crawler.families import template_names
 from crawler.pages import Anchor, Family
@@ -120,16 +120,22 @@ class SiteSpider(scrapy.Spider):
     def on_error(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
         site_id = request.meta.get("site_id")
-        if (reason := failure_reason(failure)) is None:
+        if (problem := failure_problem(failure)) is None:
             self.crawler.stats.inc_value("govcrawl/ignored")
             self.logger.debug("ignored %s: %s", request.url, failure.value)
             return
-        if reason == "HTTP 404" and self.visit_of(failure).via in GUESSES:
+        if problem.reason == "HTTP 404" and self.visit_of(failure).via in GUESSES:
             self.crawler.stats.inc_value("govcrawl/guesses_missed")  # a usual path or page form the site lacks
             return
+        self.fetch_failed(site_id, request.url, problem.kind, problem.reason)
+
+    def fetch_failed(self, site_id: str | None, url: str, kind: str, reason: str) -> None:
+        """One log line and one errors row for a request that failed or was cut."""
         self.crawler.stats.inc_value("govcrawl/errors")
-        self.logger.warning("site %s: %s failed: %s", site_id, request.url, reason)
-        self.crawler.signals.send_catch_log(signals.fetch_failed, site_id=site_id, url=request.url, reason=reason)
+        self.crawler.stats.inc_value(f"govcrawl/errors/{kind}")
+        self.logger.warning("site %s: %s: %s (%s)", site_id, url, reason, kind)
+        self.crawler.signals.send_catch_log(signals.fetch_failed, site_id=site_id, url=url, reason=reason,
+                                            kind=kind)
 
     def list_read(self, visit: Visit, list_url: str, entries: list[Anchor]) -> None:
         """Tell the store every titled entry of a list page with its kind, followed or not; and the column,

@@ -17,6 +17,7 @@ from sqlite_utils import Database
 
 from crawler.clock import now
 from crawler.documents import DOCUMENT_TYPES
+from crawler.errors import OTHER
 from crawler.items import ReportPage
 from crawler.seeds import Seed
 
@@ -74,7 +75,7 @@ SCHEMA: dict[str, tuple[dict[str, type], str | tuple[str, ...]]] = {
                     ("report_id", "url")),
     "listings": ({"site_id": str, "url": str, "title": str, "list_date": str, "kind": str, "reason": str,
                   "list_url": str, "first_seen": str, "last_seen": str}, ("site_id", "url")),
-    "errors": ({"id": int, "run_id": int, "site_id": str, "url": str, "reason": str, "at": str}, "id"),
+    "errors": ({"id": int, "run_id": int, "site_id": str, "url": str, "reason": str, "at": str, "kind": str}, "id"),
     "report_stats": ({"report_id": str, "table_name": str, "row_label": str, "column_label": str, "value": float},
                      ("report_id", "table_name", "row_label", "column_label")),
     "attachment_files": ({"report_id": str, "url": str, "name": str, "filename": str, "type": str, "sha256": str,
@@ -152,8 +153,11 @@ def save_page(db: Database, row: dict[str, Any]) -> bool:
     return not known
 
 
-def save_error(db: Database, run_id: int | None, site_id: str | None, url: str, reason: str) -> None:
-    db.table("errors").insert({"run_id": run_id, "site_id": site_id, "url": url, "reason": reason, "at": now()})
+def save_error(db: Database, run_id: int | None, site_id: str | None, url: str, reason: str,
+               kind: str = OTHER) -> None:
+    """A request that failed or was cut, with the kind of it (crawler/errors.py)."""
+    db.table("errors").insert({"run_id": run_id, "site_id": site_id, "url": url, "reason": reason, "at": now(),
+                               "kind": kind})
 
 
 # The meta tags the national standard for government sites puts on detail pages (GB/T 39735 / 政府网站发展指引).

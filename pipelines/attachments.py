@@ -1,12 +1,9 @@
-"""Attachments: every file a report links is downloaded and recorded; a report whose page holds no text of its
-own (详见附件, or a column entry that is the file itself) takes its text from the file.
+"""Attachments: every file a report links is downloaded and recorded (its text is the next stage's:
+pipelines/file_text.py).
 
 Downloads go through Scrapy's FilesPipeline, so through the crawler's downloader: robots.txt, the proxy and the
 politeness settings apply, and the size cap is the request's ``download_maxsize``. Each file is recorded in
 ``item.attachment_files`` (url, link text, file name, type sniffed from the bytes, sha256, size, status, path).
-The text replaces ``item.paragraphs`` before cleaning, so the cleaning and metadata stages run on it as on a page.
-A report whose file holds no readable text is kept without text and flagged (``needs_ocr``, ``needs_conversion``,
-``attachment_unreadable``), with the file recorded for a later pass.
 """
 
 from __future__ import annotations
@@ -15,25 +12,19 @@ import asyncio
 import hashlib
 import html
 import re
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, Self
 from urllib.parse import unquote_to_bytes, urljoin, urlsplit
 
 from scrapy import Request
-from scrapy.exceptions import DownloadCancelledError, DownloadTimeoutError, IgnoreRequest
 from scrapy.http.request import NO_CALLBACK
 from scrapy.pipelines.files import FilesPipeline
-from scrapy.pipelines.media import FileException
-from scrapy.utils.asyncio import run_in_thread
+from scrapy.pipelines.media import _MediaRequestFiltered
 
-from crawler.chrome import chrome_rules
-from crawler.classify import ANNUAL_REPORT, classify_title
-from crawler.documents import DOCUMENT_TYPES, DocumentText, document_text, sniff
-from crawler.items import TEXT_IN_FILE, Paragraph, ReportPage
-from crawler.rules import data_lines
-from crawler.text import CJK, SENTENCE_END, clean_line, simplified
-from crawler.urls import DOCUMENT_EXT
+from crawler.documents import sniff
+from crawler.errors import HTTP, OTHER, describe
+from crawler.items import ReportPage
+from crawler.text import clean_line
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -42,33 +33,10 @@ if TYPE_CHECKING:
     from twisted.python.failure import Failure
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024  # GOVCRAWL_ATTACHMENT_MAX_BYTES: a scanned report runs to tens of MB
-MIN_OWN_TEXT = 100  # CJK characters a page needs, besides pointers to its attachment, to hold its own report
-PROSE_CHARS = 80  # a line this long, or one that ends a sentence, is running text
 ANCHOR = re.compile(r"""<a\b([^>]*?)\bhref\s*=\s*\\?["']([^"'\\]+)\\?["']([^>]*)>(.*?)</a\s*>""", re.I | re.S)
 TITLE_ATTR = re.compile(r"""\b(?:title|textvalue)\s*=\s*\\?["']([^"'\\]+)""", re.I)
 TAG = re.compile(r"<[^>]+>")
 DISPOSITION_NAME = re.compile(rb"""filename\*?\s*=\s*(?:[\w-]+'[\w-]*')?"?([^";]+)"?""", re.I)
-OUTCOME_FLAGS = {"needs_ocr": "needs_ocr", "needs_conversion": "needs_conversion"}  # else attachment_unreadable
-
-
-@cache
-def pointer_pattern() -> re.Pattern[str]:
-    return re.compile("|".join(f"(?:{p})" for p in data_lines("pipelines", "attachment_pointers.txt")), re.I)
-
-
-def own_text(paragraphs: list[Paragraph], family: str | None = None) -> int:
-    """CJK characters of the page's running text, not counting navigation, chrome, the title and headings, or
-    lines that point to an attachment. Read on the extracted lines, so a page is cleaned once, after this stage
-    has decided which text it keeps."""
-    pattern, rules = pointer_pattern(), chrome_rules(family)
-    count = 0
-    for p in paragraphs:
-        text = p.text
-        if p.linked or p.row or not (SENTENCE_END.search(text) or len(text) > PROSE_CHARS) or rules.is_chrome(text):
-            continue
-        if not (pattern.search(text) or pattern.search(simplified(text))):
-            count += len(CJK.findall(text))
-    return count
 
 
 def link_texts(page: str, base_url: str) -> dict[str, str]:
@@ -100,56 +68,17 @@ def served_name(url: str, disposition: bytes | None) -> str:
     return _decode_name(urlsplit(url).path.rsplit("/", 1)[-1].encode("latin-1", "ignore"))
 
 
-def download_status(exc: BaseException) -> str:
-    """The status recorded for an attachment whose download raised ``exc``."""
-    if isinstance(exc, DownloadCancelledError):
-        return "too_large"  # the size cap (download_maxsize) is what cancels a download here
-    if isinstance(exc, DownloadTimeoutError | TimeoutError):
-        return "timeout"
-    return f"error: {type(exc).__name__}: {exc}"[:200]
+def download_status(error: BaseException) -> tuple[str, str | None]:
+    """The status recorded for an attachment whose download raised ``error``, and the reason when it failed
+    (None when the crawl itself said no: robots.txt, the offsite filter)."""
+    problem = describe(error)
+    return (problem.kind, problem.reason) if problem else ("filtered", None)
 
 
-def report_files(records: list[dict[str, Any]], report_url: str) -> list[dict[str, Any]]:
-    """The files that may hold the report's text, most likely first: the report's own URL (a column entry
-    that is the file), files named as an annual report, then the other documents in page order."""
-    candidates = [r for r in records
-                  if r.get("type") in DOCUMENT_TYPES or DOCUMENT_EXT.search(urlsplit(r["url"]).path)]
-
-    def rank(record: dict[str, Any]) -> int:
-        if record["url"] == report_url:
-            return 0
-        named = [record.get("name") or "", record.get("filename") or ""]
-        return 1 if any(classify_title(n).kind == ANNUAL_REPORT for n in named) else 2
-
-    return sorted(candidates, key=rank)
-
-
-def read_file(record: dict[str, Any]) -> DocumentText:
-    if record["status"] != "ok":
-        return DocumentText("unreadable", detail=record["status"])
-    return document_text(Path(record["path"]).read_bytes())
-
-
-def take_text(item: ReportPage) -> None:
-    """When the page holds no report text of its own, the report's text from its file (or the flags saying
-    why not: the record is then kept without text, its file recorded)."""
-    candidates = report_files(item.attachment_files, item.url)
-    if not candidates or own_text(item.paragraphs, item.template) >= MIN_OWN_TEXT:
-        return
-    failed: dict[str, list[dict[str, str | None]]] = {}
-    for record in candidates:
-        result = read_file(record)
-        if result.status == "ok":
-            item.paragraphs = result.paragraphs
-            item.extracted_by = f"attachment:{record['type']}"
-            item.flag("from_attachment", {"url": record["url"], "type": record["type"],
-                                          "filename": record["filename"]})
-            return
-        flag = OUTCOME_FLAGS.get(result.status, "attachment_unreadable")
-        failed.setdefault(flag, []).append({"url": record["url"], "detail": result.detail})
-    item.paragraphs = []  # the page's lines only pointed to the file
-    for flag, files in failed.items():
-        item.flag(flag, files)
+class DownloadFailed(_MediaRequestFiltered):
+    """A download that failed or was refused, already logged and recorded: the one exception Scrapy's media
+    pipeline passes on without logging a traceback (``MediaPipeline._process_request``). Its text is the
+    status ``item_completed`` records."""
 
 
 class AttachmentsPipeline(FilesPipeline):
@@ -209,6 +138,10 @@ class AttachmentsPipeline(FilesPipeline):
             response.url, response.headers.get("Content-Disposition"))}
         if response.status != 200 or not response.body:
             record["status"] = f"http {response.status}" if response.status != 200 else "empty"
+            if response.status != 200:
+                self._record_failure(request, HTTP, f"HTTP {response.status}")
+            else:
+                self._record_failure(request, OTHER, "an empty file")
             self._fetched(request.url, record)
             return record
         stored = await super().media_downloaded(response, request, info, item=item)
@@ -220,11 +153,18 @@ class AttachmentsPipeline(FilesPipeline):
         return record
 
     def media_failed(self, failure: Failure, request: Request, info: MediaPipeline.SpiderInfo) -> NoReturn:
+        """One log line and one errors row (none for a download the crawl itself refused), never a traceback;
+        the status goes on in the exception, which ``item_completed`` reads."""
         self._fetched(request.url, None)  # a crawler waiting for it tries for itself
-        if isinstance(failure.value, IgnoreRequest):
-            super().media_failed(failure, request, info)  # robots.txt or off-site: Scrapy logs it quietly
         assert failure.value is not None
-        raise FileException(download_status(failure.value)) from failure.value
+        status, reason = download_status(failure.value)
+        if reason is not None:
+            self._record_failure(request, status, reason)
+        raise DownloadFailed(status)
+
+    def _record_failure(self, request: Request, kind: str, reason: str) -> None:
+        if (fetch_failed := getattr(self.crawler.spider, "fetch_failed", None)) is not None:
+            fetch_failed(request.meta.get("site_id"), request.url, kind, f"attachment: {reason}")
 
     def item_completed(self, results: list[FileInfoOrError], item: ReportPage,
                        info: MediaPipeline.SpiderInfo) -> ReportPage:
@@ -236,8 +176,7 @@ class AttachmentsPipeline(FilesPipeline):
             if ok:
                 record: dict[str, Any] = dict(value)  # type: ignore[arg-type]  # what media_downloaded returned
             else:
-                reason = value.value  # type: ignore[union-attr]  # a Failure
-                status = "filtered" if isinstance(getattr(reason, "__cause__", None), IgnoreRequest) else str(reason)
+                status = str(value.value)  # type: ignore[union-attr]  # a Failure of media_failed's DownloadFailed
                 record = {"url": url, "filename": served_name(url, None), "status": status}
             record = {"name": names.get(url), "type": None, "sha256": None, "size": None, "path": None, **record}
             item.attachment_files.append(record)
@@ -247,10 +186,3 @@ class AttachmentsPipeline(FilesPipeline):
                 item.page_sha256 = record["sha256"]  # a report published as a file: the file is its page
         return item
 
-    async def process_item(self, item: ReportPage) -> ReportPage:  # type: ignore[override]  # no spider argument
-        item = await super().process_item(item)
-        await run_in_thread(take_text, item)  # parsing a PDF or running antiword must not stall the crawl
-        for flag in ("from_attachment", *TEXT_IN_FILE):
-            if flag in item.flags:
-                self.crawler.stats.inc_value(f"govcrawl/reports/{flag}")
-        return item

@@ -9,7 +9,8 @@ from scrapy import signals as scrapy_signals
 
 from crawler import signals, store
 from crawler.clock import now
-from crawler.items import ReportPage
+from crawler.errors import NO_REPORT_TEXT, OTHER
+from crawler.items import TEXT_IN_FILE, ReportPage
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -57,9 +58,9 @@ class StorePipeline:
         if first:  # pages fetched: the distinct URLs that answered during the run (crawler/progress.py: Tally)
             self.crawler.stats.inc_value("govcrawl/pages")
 
-    def fetch_failed(self, site_id: str | None, url: str, reason: str) -> None:
+    def fetch_failed(self, site_id: str | None, url: str, reason: str, kind: str = OTHER) -> None:
         if self.db is not None:
-            store.save_error(self.db, self.run_id, site_id, url, reason)
+            store.save_error(self.db, self.run_id, site_id, url, reason, kind)
 
     def template_chosen(self, site_id: str, template: str, reasons: list[str]) -> None:
         if self.db is not None:
@@ -78,8 +79,11 @@ class StorePipeline:
         if not item.holds_report:
             self.crawler.stats.inc_value("govcrawl/reports_empty")
             self.crawler.signals.send_catch_log(signals.fetch_failed, site_id=item.site_id, url=item.url,
-                                                reason="no report text could be extracted")
+                                                reason="no report text could be extracted", kind=NO_REPORT_TEXT)
             return item
         new = store.save_report(self.db, item)
         self.crawler.stats.inc_value("govcrawl/reports_new" if new else "govcrawl/reports_seen")
+        for flag in ("from_attachment", *TEXT_IN_FILE):
+            if flag in item.flags:
+                self.crawler.stats.inc_value(f"govcrawl/reports/{flag}")
         return item

@@ -26,8 +26,9 @@ from crawler import store
 from crawler.documents import doc_text, document_text, docx_text, pdf_text, sniff
 from crawler.items import Paragraph, ReportPage
 from crawler.replay import ReplayServer, ReplayWorld
-from pipelines.attachments import MIN_OWN_TEXT, link_texts, own_text, report_files, served_name, take_text
+from pipelines.attachments import link_texts, served_name
 from pipelines.extract import extract
+from pipelines.file_text import MIN_OWN_TEXT, own_text, report_files, take_text
 from tests.conftest import FIXTURES, ROOT
 
 FONT, SIZE, LEFT, TOP, LEADING = "STSong-Light", 10.5, 72, 770, 16
@@ -583,6 +584,17 @@ def test_hostile_attachments_of_a_page_report_are_recorded_and_the_report_stored
     assert (big["status"], big["sha256"], big["path"]) == ("too_large", None, None)
     assert private["status"] == "filtered"  # robots.txt applies to attachments too
     assert not [s for s in crawl["requests"] if s.target.startswith("/private/")]
+    errors = {e["url"].removeprefix(SITE): e for e in crawl["db"]["errors"].rows}
+    assert (errors[big["url"].removeprefix(SITE)]["kind"], errors[big["url"].removeprefix(SITE)]["site_id"]) == (
+        "too_large", "jinchuan")
+    assert "/private/2019/P020190118000000000003.pdf" not in errors  # the crawl obeyed robots.txt: nothing failed
+
+
+def test_a_failed_download_is_one_log_line_not_a_traceback(crawl: dict) -> None:
+    log = (crawl["folder"] / "c.log").read_text("utf-8")
+    assert "Traceback" not in log
+    big = f"{SITE}{COLUMN}201901/P020190118000000000002.pdf"
+    assert len([line for line in log.splitlines() if big in line and "WARNING" in line]) == 1
 
 
 def test_a_second_crawl_adds_no_rows(crawl: dict) -> None:
