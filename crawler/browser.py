@@ -21,6 +21,7 @@ from playwright.async_api import Browser
 from scrapy_playwright.provider import PlaywrightBrowserProvider
 
 from crawler.rendered import watch
+from crawler.targets import refusal
 
 if TYPE_CHECKING:
     from crawler.politeness import HostClock
@@ -97,22 +98,25 @@ def proxy_auto_config(domains: list[str], proxy: str | None) -> str:
             f'if ({tests}) {{ return "{route}"; }} return "PROXY {NOWHERE}"; }}')
 
 
-def wanted(url: str, resource_type: str, domains: tuple[str, ...]) -> bool:
-    """Whether a rendered page may make this request: http(s) on the site's domains, and no picture, font or
-    media (a list page needs its scripts and data)."""
+def wanted(url: str, resource_type: str, domains: tuple[str, ...], allow_private: bool = False) -> bool:
+    """Whether a rendered page may make this request: http(s) on the site's domains, no private or local target
+    unless the crawl allows them (crawler/targets.py), and no picture, font or media (a list page needs its
+    scripts and data)."""
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
     on_site = any(host == d or host.endswith("." + d) for d in domains)
-    return parts.scheme in ("http", "https") and on_site and resource_type not in SKIPPED_RESOURCES
+    return (parts.scheme in ("http", "https") and on_site and resource_type not in SKIPPED_RESOURCES
+            and (allow_private or refusal(url) is None))
 
 
-async def govern_page(page: Any, request: Any, *, domains: tuple[str, ...], hosts: HostClock | None) -> None:
+async def govern_page(page: Any, request: Any, *, domains: tuple[str, ...], hosts: HostClock | None,
+                      allow_private: bool = False) -> None:
     """scrapy-playwright's page init callback: route every request of the page through ``wanted`` and the host
     clock. It is registered after scrapy-playwright's own route, so it runs first and falls back to it."""
     counted: set[Any] = set()
 
     async def route(route: Any, pw_request: Any) -> None:
-        if not wanted(pw_request.url, pw_request.resource_type, domains):
+        if not wanted(pw_request.url, pw_request.resource_type, domains, allow_private):
             await route.abort()
             return
         if hosts is not None:
@@ -131,8 +135,8 @@ async def govern_page(page: Any, request: Any, *, domains: tuple[str, ...], host
     await page.route("**/*", route)
 
 
-def page_init(domains: tuple[str, ...], hosts: HostClock | None) -> Any:
-    return partial(govern_page, domains=domains, hosts=hosts)
+def page_init(domains: tuple[str, ...], hosts: HostClock | None, allow_private: bool = False) -> Any:
+    return partial(govern_page, domains=domains, hosts=hosts, allow_private=allow_private)
 
 
 class SessionBrowserProvider(PlaywrightBrowserProvider):

@@ -20,9 +20,9 @@ DEFAULT_DB = "data/govcrawl.db"
 DEMO = Path(__file__).resolve().parent / "demo"  # the demo's seed list and saved portals, shipped in the package
 
 
-def _load_seeds_or_exit(path: str, sites: tuple[str, ...] = ()) -> list[Seed]:
+def _load_seeds_or_exit(path: str, sites: tuple[str, ...] = (), allow_private: bool = False) -> list[Seed]:
     try:
-        seeds = load_seeds(path, template_names())
+        seeds = load_seeds(path, template_names(), allow_private=allow_private)
     except SeedError as exc:
         for problem in exc.problems:
             click.echo(f"error: {exc.path}: {problem}", err=True)
@@ -42,12 +42,12 @@ def log_path(db: str, log_file: str | None) -> Path:
 
 
 def _run(seeds: list[Seed], db: str, seeds_file: str, proxy: str | None, delay: float | None,
-         log_level: str | None, log_file: Path, screen_level: str | None) -> None:
+         log_level: str | None, log_file: Path, screen_level: str | None, allow_private: bool = False) -> None:
     from crawler.crawl import run_crawl
     from crawler.progress import screen
 
     summary = run_crawl(seeds, db, seeds_file=seeds_file, proxy=proxy, delay=delay, log_level=log_level or "INFO",
-                        log_file=log_file, shown=screen(screen_level))
+                        log_file=log_file, shown=screen(screen_level), allow_private=allow_private)
     click.echo(summary.line(), err=True)
     click.echo(f"full log in {log_file}", err=True)
     if summary.status not in ("finished",):
@@ -76,6 +76,10 @@ log_file_option = click.option(
     "--log-file", type=click.Path(dir_okay=False), metavar="PATH",
     help="Append the run's whole log here (default: beside the database, e.g. data/govcrawl.log).",
 )
+allow_private_option = click.option(
+    "--allow-private", is_flag=True,
+    help="Allow private and local targets (loopback, private networks, localhost, *.local); refused by default.",
+)
 
 
 @main.command()
@@ -87,14 +91,15 @@ log_file_option = click.option(
 @delay_option
 @log_option
 @log_file_option
+@allow_private_option
 def crawl(seeds_file: str, db: str, sites: tuple[str, ...], proxy: str | None, delay: float | None,
-          log_level: str | None, log_file: str | None) -> None:
+          log_level: str | None, log_file: str | None, allow_private: bool) -> None:
     """Crawl the sites of a seed list and store their annual reports.
 
     The whole log goes to the log file. On a terminal a live display shows the run, with errors (or the log at
     --log-level) above it; otherwise standard error carries the log and plain progress lines."""
-    seeds = _load_seeds_or_exit(seeds_file, sites)
-    _run(seeds, db, seeds_file, proxy, delay, log_level, log_path(db, log_file), log_level)
+    seeds = _load_seeds_or_exit(seeds_file, sites, allow_private)
+    _run(seeds, db, seeds_file, proxy, delay, log_level, log_path(db, log_file), log_level, allow_private)
 
 
 @main.command("export")
@@ -147,9 +152,10 @@ def seeds() -> None:
 
 @seeds.command("check")
 @click.argument("file", type=click.Path(dir_okay=False))
-def seeds_check(file: str) -> None:
+@allow_private_option
+def seeds_check(file: str, allow_private: bool) -> None:
     """Validate a seed list without fetching anything (exit 2 on any fault)."""
-    found = _load_seeds_or_exit(file)
+    found = _load_seeds_or_exit(file, allow_private=allow_private)
     click.echo(f"{file}: {len(found)} sites OK")
 
 
@@ -180,19 +186,22 @@ def serve(path: str, port: int) -> None:
               help="Saved portals to replay (default: the demo portals shipped with govcrawl).")
 @log_option
 @log_file_option
-def demo(db: str, seeds_file: str | None, portals: str | None, log_level: str | None, log_file: str | None) -> None:
+@allow_private_option
+def demo(db: str, seeds_file: str | None, portals: str | None, log_level: str | None, log_file: str | None,
+         allow_private: bool) -> None:
     """Replay the bundled portals on loopback, crawl them, and print the reports found.
 
     The screen shows the progress and the table; the whole log (errors included) goes to the log file."""
     from crawler.replay import ReplayServer, ReplayWorld
 
     seeds_file = seeds_file or str(DEMO / "seeds.yaml")
-    seeds_list = _load_seeds_or_exit(seeds_file)
+    seeds_list = _load_seeds_or_exit(seeds_file, allow_private=allow_private)
     server = ReplayServer(ReplayWorld(portals or str(DEMO / "portals"))).start_background()
     click.echo(f"replaying {portals or 'the bundled portals'} on {server.url}; crawling {len(seeds_list)} sites "
                f"into {db}", err=True)
     try:
-        _run(seeds_list, db, seeds_file, server.url, 0.05, log_level, log_path(db, log_file), "CRITICAL")
+        _run(seeds_list, db, seeds_file, server.url, 0.05, log_level, log_path(db, log_file), "CRITICAL",
+             allow_private)
     finally:
         server.stop()
     print_reports(store.open_db(db))

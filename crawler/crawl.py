@@ -33,12 +33,12 @@ class CrawlSummary:
 
 
 def crawl_settings(db_path: str | Path, run_id: int | None, proxy: str | None, delay: float | None,
-                   log_level: str) -> Settings:
+                   log_level: str, allow_private: bool = False) -> Settings:
     """The run's settings. Its log handlers are the run's own (crawler/progress.py: logs_to), not Scrapy's."""
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
     overrides: dict[str, object] = {"GOVCRAWL_DB": str(db_path), "GOVCRAWL_RUN_ID": run_id, "LOG_LEVEL": log_level,
-                                    "LOG_INSTALL_ROOT_HANDLER": False}
+                                    "LOG_INSTALL_ROOT_HANDLER": False, "GOVCRAWL_ALLOW_PRIVATE": allow_private}
     if proxy:
         overrides["GOVCRAWL_PROXY"] = proxy
     if delay is not None:
@@ -49,15 +49,16 @@ def crawl_settings(db_path: str | Path, run_id: int | None, proxy: str | None, d
 
 def run_crawl(seeds: list[Seed], db_path: str | Path, *, seeds_file: str = "", proxy: str | None = None,
               delay: float | None = None, log_level: str = "INFO", log_file: str | Path | None = None,
-              shown: Screen | None = None) -> CrawlSummary:
+              shown: Screen | None = None, allow_private: bool = False) -> CrawlSummary:
     """Crawl ``seeds`` into ``db_path``; a site that fails is recorded and the others go on. The log at
     ``log_level`` goes to ``log_file`` (appended); ``shown`` is the screen: the progress display and the log
-    records it shows (default: standard error, crawler/progress.py: screen)."""
+    records it shows (default: standard error, crawler/progress.py: screen). Private and local targets are
+    refused unless ``allow_private`` (crawler/targets.py)."""
     db = store.open_db(db_path)
     store.save_sites(db, seeds)
     run_id = store.start_run(db, seeds_file, [s.id for s in seeds])
     db.close()
-    settings = crawl_settings(db_path, run_id, proxy, delay, log_level)
+    settings = crawl_settings(db_path, run_id, proxy, delay, log_level, allow_private)
     shown = shown or screen()
     process = CrawlerProcess(settings)  # configures logging (dictConfig): the run's handlers go in after it
     groups: dict[str, list[Seed]] = defaultdict(list)

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import csv
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import yaml
+
+from crawler.targets import host_refusal, normal_host, numeric_address, refusal
 
 REQUIRED = ("id", "name", "region", "url", "template")
 OPTIONAL = ("report_column", "allowed_domains")
@@ -60,18 +63,36 @@ class SeedError(ValueError):
         super().__init__("\n".join(f"{path}: {p}" for p in problems))
 
 
-def _check_url(value: str) -> str | None:
-    parts = urlsplit(value)
+def _valid_host(host: str) -> bool:
+    try:
+        return bool(HOST_RE.match(host)) or numeric_address(host) is not None
+    except ValueError:
+        return False
+
+
+def _check_url(value: str, allow_private: bool) -> str | None:
+    if any(c.isspace() or unicodedata.category(c) == "Cc" for c in value):
+        return f"URL contains a space or a control character: {value!r}"
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname or ""
+    except ValueError:
+        return f"not a valid URL: {value!r}"
     if parts.scheme not in ("http", "https"):
         return f"not an http(s) URL: {value!r}"
-    host = parts.hostname or ""
-    if not host or not (HOST_RE.match(host) or re.fullmatch(r"\d{1,3}(\.\d{1,3}){3}", host)):
+    if not host or not _valid_host(host):
         return f"URL has no valid host: {value!r}"
     try:
         parts.port  # noqa: B018 - raises ValueError on a bad port
     except ValueError:
         return f"URL has a bad port: {value!r}"
+    if not allow_private and (reason := refusal(value)):
+        return private_target(reason)
     return None
+
+
+def private_target(reason: str) -> str:
+    return f"private or local target: {reason} (--allow-private crawls it)"
 
 
 def _entries_from_yaml(path: Path, text: str) -> list[object]:
@@ -81,6 +102,8 @@ def _entries_from_yaml(path: Path, text: str) -> list[object]:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         raise SeedError(path, [f"{where}invalid YAML: {getattr(exc, 'problem', exc)}"]) from exc
+    if data is None:
+        raise SeedError(path, ["empty file: expected a list of sites"])
     if isinstance(data, dict) and "sites" in data:
         data = data["sites"]
     if not isinstance(data, list):
@@ -92,6 +115,9 @@ def _entries_from_csv(path: Path, text: str) -> list[object]:
     reader = csv.DictReader(text.splitlines())
     if not reader.fieldnames:
         raise SeedError(path, ["empty CSV: expected a header row naming the fields"])
+    if not set(reader.fieldnames) & set(REQUIRED + OPTIONAL):
+        raise SeedError(path, [f"header: the first row names no field (expected a header row naming "
+                               f"{', '.join(REQUIRED + OPTIONAL)})"])
     unknown = [f for f in reader.fieldnames if f not in REQUIRED + OPTIONAL]
     missing = [f for f in REQUIRED if f not in reader.fieldnames]
     problems = [f"header: unknown column {f!r}" for f in unknown]
@@ -103,14 +129,29 @@ def _entries_from_csv(path: Path, text: str) -> list[object]:
         if None in row:
             entries.append({"__error__": f"more cells than header columns (line {reader.line_num})"})
             continue
-        clean = {k: v.strip() for k, v in row.items() if v is not None and v.strip() != ""}
+        clean = {k: v.strip() for k, v in row.items() if v is not None and (k in REQUIRED or v.strip())}
         if "allowed_domains" in clean:
             clean["allowed_domains"] = re.split(r"[\s;|]+", clean["allowed_domains"])
         entries.append(clean)
     return entries
 
 
-def _validate(entry: object, label: str, templates: Iterable[str]) -> tuple[Seed | None, list[str]]:
+def _domains(value: object, allow_private: bool) -> tuple[tuple[str, ...] | None, str | None]:
+    """``allowed_domains`` as domain names (one name, or a list), or why not."""
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(d, str) for d in value):
+        return None, "expected a list of domain names"
+    domains = tuple(d.strip().lower() for d in value)
+    if bad := [d for d in domains if not _valid_host(d)]:
+        return None, f"not a domain name: {bad[0]!r}"
+    if not allow_private and (private := [r for d in domains if (r := host_refusal(d))]):
+        return None, private_target(private[0])
+    return domains, None
+
+
+def _validate(entry: object, label: str, templates: Iterable[str],
+              allow_private: bool) -> tuple[Seed | None, list[str]]:
     if not isinstance(entry, dict):
         return None, [f"{label}: expected a mapping of fields, got {type(entry).__name__}"]
     if "__error__" in entry:
@@ -124,62 +165,73 @@ def _validate(entry: object, label: str, templates: Iterable[str]) -> tuple[Seed
         value = entry.get(key)
         if value is None or (isinstance(value, str) and not value.strip()):
             if key in REQUIRED:
-                problems.append(f"{label}: field {key!r}: missing")
+                problems.append(f"{label}: field {key!r}: {'missing' if value is None else 'empty'}")
             continue
         if key == "allowed_domains":
-            if isinstance(value, str):
-                value = [value]
-            if not isinstance(value, list) or not all(isinstance(d, str) for d in value):
-                problems.append(f"{label}: field 'allowed_domains': expected a list of domain names")
-                continue
-            bad = [d for d in value if not HOST_RE.match(d.strip().lower())]
-            if bad:
-                problems.append(f"{label}: field 'allowed_domains': not a domain name: {bad[0]!r}")
-                continue
-            values[key] = tuple(d.strip().lower() for d in value)
+            domains, error = _domains(value, allow_private)
+            if error:
+                problems.append(f"{label}: field 'allowed_domains': {error}")
+            else:
+                values[key] = domains
             continue
-        if not isinstance(value, str | int):
+        if isinstance(value, bool) or not isinstance(value, str | int):
             problems.append(f"{label}: field {key!r}: expected text, got {type(value).__name__}")
             continue
         values[key] = str(value).strip()
     seed_id = values.get("id")
     if isinstance(seed_id, str) and not ID_RE.match(seed_id):
         problems.append(f"{label}: field 'id': {seed_id!r} must be lower-case letters, digits, '-', '_' or '.'")
-    for key in ("url", "report_column"):
-        if isinstance(values.get(key), str) and (err := _check_url(values[key])):  # type: ignore[arg-type]
-            problems.append(f"{label}: field {key!r}: {err}")
+    checked = {key: _check_url(str(values[key]), allow_private) for key in ("url", "report_column") if key in values}
+    problems += [f"{label}: field {key!r}: {err}" for key, err in checked.items() if err]
     known = sorted(templates)
     template = values.get("template")
     if isinstance(template, str) and template not in known:
         problems.append(f"{label}: field 'template': unknown template {template!r} (known: {', '.join(known)})")
     if problems:
         return None, problems
-    return Seed(**values), []  # type: ignore[arg-type]
+    seed = Seed(**values)  # type: ignore[arg-type]
+    column_host = normal_host(urlsplit(seed.report_column).hostname or "") if seed.report_column else None
+    if column_host is not None and not any(column_host == d or column_host.endswith("." + d) for d in seed.domains):
+        return None, [f"{label}: field 'report_column': host {column_host!r} is outside the site's domains "
+                      f"({', '.join(seed.domains)})"]
+    return seed, []
 
 
-def load_seeds(path: str | Path, templates: Iterable[str]) -> list[Seed]:
-    """Read and validate a seed list; raise SeedError naming every faulty entry and field."""
-    path = Path(path)
+def _read(path: Path) -> str:
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        data = path.read_bytes()
     except FileNotFoundError as exc:
         raise SeedError(path, ["no such file"]) from exc
+    except IsADirectoryError as exc:
+        raise SeedError(path, ["a directory, not a seed list file"]) from exc
+    except OSError as exc:
+        raise SeedError(path, [f"cannot be read: {exc.strerror}"]) from exc
+    if (nul := data.find(b"\0")) >= 0:
+        raise SeedError(path, [f"binary data, not a text seed list (a NUL byte at byte {nul})"])
+    try:
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise SeedError(path, [f"not UTF-8 text (byte {exc.start})"]) from exc
-    if path.suffix.lower() == ".csv":
-        entries = _entries_from_csv(path, text)
-    elif path.suffix.lower() in (".yaml", ".yml"):
-        entries = _entries_from_yaml(path, text)
-    else:
+        line = data[:exc.start].count(b"\n") + 1
+        raise SeedError(path, [f"not UTF-8 text (byte {exc.start}, line {line}): save the list as UTF-8"]) from exc
+
+
+def load_seeds(path: str | Path, templates: Iterable[str], *, allow_private: bool = False) -> list[Seed]:
+    """Read and validate a seed list; raise SeedError naming every faulty entry and field. Private and local
+    targets (crawler/targets.py) are faults unless ``allow_private``."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".yaml", ".yml") and not path.is_dir():
         raise SeedError(path, ["unknown seed list format: use .yaml, .yml or .csv"])
+    text = _read(path)
+    entries = _entries_from_csv(path, text) if suffix == ".csv" else _entries_from_yaml(path, text)
     templates = set(templates)
     seeds: list[Seed] = []
     problems: list[str] = []
     seen: dict[str, int] = {}
     for index, entry in enumerate(entries, start=1):
         ident = entry.get("id") if isinstance(entry, dict) else None
-        label = f"entry {index}" + (f" (id {ident!r})" if ident else "")
-        seed, errs = _validate(entry, label, templates)
+        label = f"entry {index}" + (f" (id {ident!r})" if isinstance(ident, str) and ident.strip() else "")
+        seed, errs = _validate(entry, label, templates, allow_private)
         problems += errs
         if seed is None:
             continue

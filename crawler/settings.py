@@ -25,7 +25,8 @@ DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 20 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
 REDIRECT_MAX_TIMES = 5  # RFC 9309 asks a crawler to follow at least five for robots.txt
-GOVCRAWL_ROBOTS_RETRY = 300.0  # seconds a host whose robots.txt answered 5xx (or nothing) stays disallowed
+GOVCRAWL_ROBOTS_RETRY = 300.0  # seconds a host whose robots.txt answered 5xx (or nothing) stays disallowed; then
+# the requests it refused (its home page) are sent once more, and robots.txt asked again
 GOVCRAWL_BACKOFF = 2.0  # seconds before retrying a 429/503 that gives no Retry-After, doubled each retry
 GOVCRAWL_MAX_RETRY_AFTER = 300.0  # a longer Retry-After fails the URL (and holds the host this long)
 # The delay counted from the end of a host's last answer, browser requests included (crawler/politeness.py).
@@ -47,6 +48,10 @@ GOVCRAWL_MAX_PATH_DEPTH = 12  # path segments; deeper URLs are a relative-link t
 GOVCRAWL_MAX_QUERY_VARIANTS = 40  # distinct query strings on one path (sort orders, filters, calendars)
 # Explicit proxy for every fetch (the CLI's --proxy); http_proxy/https_proxy are honoured without it.
 GOVCRAWL_PROXY = None
+# Private and local targets (loopback, private networks, localhost, *.local, non-http(s) schemes) are refused
+# (crawler/targets.py), names that resolve to such an address too when no proxy is used; True crawls them.
+GOVCRAWL_ALLOW_PRIVATE = False
+TWISTED_DNS_RESOLVER = "crawler.targets.PrivateAddressResolver"
 GOVCRAWL_DB = "data/govcrawl.db"
 GOVCRAWL_FILES = None  # attachment files; None: files/ next to GOVCRAWL_DB
 GOVCRAWL_ATTACHMENT_MAX_BYTES = 50 * 1024 * 1024
@@ -55,6 +60,7 @@ MEDIA_ALLOW_REDIRECTS = True  # attachment links often redirect to the file
 GOVCRAWL_MAX_CRAWL_DELAY = 30.0  # seconds; a robots.txt asking for more gets this
 
 DOWNLOADER_MIDDLEWARES = {
+    "crawler.targets.PrivateTargetMiddleware": 40,  # before the offsite filter (50) and robots.txt (100)
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.middlewares.PoliteRobotsTxtMiddleware": 100,
     "crawler.middlewares.RetryAfterMiddleware": 560,  # sees a 429/503 before RetryMiddleware (550) retries it
