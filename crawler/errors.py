@@ -42,6 +42,7 @@ STAGE_TIMEOUT = "stage_timeout"  # a pipeline stage ran past its budget on the p
 STAGE_FAILED = "stage_failed"  # a pipeline stage raised on the page
 NO_REPORT_TEXT = "no_report_text"  # a report page from which no text could be read
 STUB = "stub"  # a page that is a redirect notice, a login wall or an error page, not a report
+OFF_SITE = "off_site"  # a redirect out of the site's domains: not followed
 OTHER = "other"
 
 

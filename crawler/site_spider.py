@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any, ClassVar
 
 import scrapy
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
@@ -16,13 +17,15 @@ from crawler import pages, signals
 from crawler.bounds import SiteBounds
 from crawler.browser import environment_proxy, launch_options, page_init
 from crawler.classify import ANNUAL_REPORT
-from crawler.errors import failure_problem
+from crawler.errors import OFF_SITE, STUB, failure_problem
 from crawler.fallbacks import Fallbacks
 from crawler.families import template_names
 from crawler.pages import Anchor, Family
 from crawler.rendered import render_meta
 from crawler.seeds import Seed, load_seeds
 from crawler.settling import SiteLedger, settles
+from crawler.stubs import REDIRECT_NOTICE
+from crawler.text import bounded
 from crawler.visits import Visit
 
 GUESSES = frozenset({"usual_path", "fallback:pager_forms"})  # visits to URLs the walk guessed, not read
@@ -40,13 +43,13 @@ class SiteSpider(scrapy.Spider):
     ledger: SiteLedger
 
     def __init__(self, seeds: str | None = None, site: str | None = None,
-                 seed_list: Iterable[Seed] | None = None, **kwargs: Any) -> None:
+                 seed_list: Iterable[Seed] | None = None, allow_private: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         wanted = {s for s in (site or "").split(",") if s}
         if seed_list is not None:
             chosen = [s for s in seed_list if s.template == self.name]
         elif seeds:
-            chosen = load_seeds(seeds, template_names())
+            chosen = load_seeds(seeds, template_names(), allow_private=allow_private)
         else:
             raise ValueError(f"spider {self.name!r} crawls the sites of a seed list: -a seeds=FILE")
         self.sites = {s.id: s for s in chosen if not wanted or s.id in wanted}
@@ -61,9 +64,11 @@ class SiteSpider(scrapy.Spider):
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> SiteSpider:
+        kwargs["allow_private"] = crawler.settings.getbool("GOVCRAWL_ALLOW_PRIVATE")  # not an -a argument
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.bounds = SiteBounds.from_crawler(crawler)
         spider.ledger = SiteLedger(crawler.signals, before_done=spider.before_done)
+        crawler.signals.connect(spider.redirect_scheduled, scrapy.signals.request_scheduled)
         # The browser reaches the spider's sites and nothing else (its launch options are read when it starts).
         proxy = crawler.settings.get("GOVCRAWL_PROXY") or environment_proxy()
         crawler.settings.set("PLAYWRIGHT_LAUNCH_OPTIONS", launch_options(proxy, spider.allowed_domains), "cmdline")
@@ -87,7 +92,8 @@ class SiteSpider(scrapy.Spider):
         meta: dict[str, Any] = {"site_id": visit.site_id, "visit": visit.as_dict()}
         if visit.browser:
             hosts = getattr(self.crawler.engine.downloader, "hosts", None)  # crawler.politeness.PoliteDownloader
-            meta.update(render_meta(page_init(self.sites[visit.site_id].domains, hosts)))
+            meta.update(render_meta(page_init(self.sites[visit.site_id].domains, hosts,
+                                              self.settings.getbool("GOVCRAWL_ALLOW_PRIVATE"))))
         return scrapy.Request(visit.url, callback=getattr(self, f"parse_{visit.role}"), errback=self.on_error,
                               method=visit.method, body=visit.body, headers=dict(visit.headers) or None,
                               dont_filter=visit.browser, meta=meta)
@@ -129,6 +135,25 @@ class SiteSpider(scrapy.Spider):
             return
         self.fetch_failed(site_id, request.url, problem.kind, problem.reason)
 
+    def redirect_scheduled(self, request: scrapy.Request, spider: scrapy.Spider) -> None:
+        """A redirect (3xx or meta refresh) off the site: Scrapy's offsite filter drops it when it is scheduled,
+        without an errback or request_dropped, so the site would never settle and nobody would know. It is
+        recorded (a report link's refresh as the stub it was) and dropped here."""
+        if not (chain := request.meta.get("redirect_urls")) or "visit" not in request.meta:
+            return
+        visit = Visit.from_dict(request.meta["visit"])
+        if self.bounds.on_site(seed := self.sites[visit.site_id], request.url):
+            return
+        how = (request.meta.get("redirect_reasons") or [None])[-1]  # a status, or "meta refresh"
+        if visit.role == "report" and how == "meta refresh":
+            self.fetch_failed(seed.id, chain[-1], STUB, f"{REDIRECT_NOTICE}: its meta refresh leads off the site, "
+                                                         f"to {request.url}")
+        else:
+            redirect = "a meta refresh" if how == "meta refresh" else f"an HTTP {how} redirect"
+            self.fetch_failed(seed.id, chain[-1], OFF_SITE, f"{redirect} off the site, to {request.url}: not followed")
+        self.ledger.settle(seed.id)
+        raise IgnoreRequest(f"a redirect off the site, to {request.url}")
+
     def fetch_failed(self, site_id: str | None, url: str, kind: str, reason: str) -> None:
         """One log line and one errors row for a request that failed or was cut."""
         self.crawler.stats.inc_value("govcrawl/errors")
@@ -142,7 +167,7 @@ class SiteSpider(scrapy.Spider):
         the first time one of its pages lists a report."""
         seed = self.sites[visit.site_id]
         on_site = [a for a in entries if self.bounds.in_scope(seed, a.url) or self.bounds.is_document(seed, a.url)]
-        if rows := pages.listing_rows(on_site):
+        if rows := [bounded_row(row) for row in pages.listing_rows(on_site)]:
             self.crawler.signals.send_catch_log(signals.list_read, site_id=seed.id, list_url=list_url, entries=rows)
         if any(r["kind"] == ANNUAL_REPORT for r in rows):
             self.column_found(visit, list_url)
@@ -152,3 +177,11 @@ class SiteSpider(scrapy.Spider):
             self.columns_found.add(visit.site_id)
             self.crawler.signals.send_catch_log(signals.column_found, site_id=visit.site_id, url=list_url,
                                                 via=visit.via or "links")
+
+
+def bounded_row(row: dict[str, str | None]) -> dict[str, str | None]:
+    """A listings row whose title is within a list title's bound (crawler/text.py), a cut said in its reason."""
+    title = row["title"] or ""
+    if (cut := bounded(title, "list_title")) == title:
+        return row
+    return {**row, "title": cut, "reason": f"{row['reason']} (title cut from {len(title)} characters)"}

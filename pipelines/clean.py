@@ -3,6 +3,9 @@
 Order matters: a body repeated on the page is reduced to one copy first (so the chrome between the copies
 becomes an edge block), then chrome is stripped, then the title line is taken off the top. Both steps run
 to a fixed point, so cleaning a clean body changes nothing.
+
+A page whose clean text is a stub's (a redirect notice, a login wall, an error page served with status 200:
+crawler/stubs.py) is marked so, and the store records it as an error of kind ``stub`` instead of a report.
 """
 
 from __future__ import annotations
@@ -11,8 +14,10 @@ import re
 
 from crawler.chrome import ChromeRules, chrome_rules
 from crawler.classify import ANNUAL_REPORT, KEY_POINTS, classify_title
+from crawler.errors import STUB
 from crawler.items import Paragraph, ReportPage
-from crawler.text import HEADING, NUMERAL, SENTENCE_END, key
+from crawler.stubs import stub_of
+from crawler.text import FIELD_CUT, HEADING, NUMERAL, SENTENCE_END, key
 
 # One entry of a headings list: "二、主动公开政府信息情况", up to the next entry's numeral or a separator.
 TOC_ENTRY = re.compile(rf"(?:^|(?<=[,，;；\s]))\s*(?:\d+\s*)?([{NUMERAL}]+)[、.．]\s*([^,，;；]+?)\s*(?=[,，;；]|$)")
@@ -213,7 +218,13 @@ def clean_body(paragraphs: list[Paragraph], title: str | None, family: str | Non
 
 class CleanPipeline:
     def process_item(self, item: ReportPage) -> ReportPage:
-        item.body, flags = clean_body(item.paragraphs, item.page_title or item.list_title, item.template)
+        title = item.page_title or item.list_title
+        if "page_title" in item.evidence.get(FIELD_CUT, {}):  # an absurd <title>, cut: the list's title is the title
+            title = item.list_title or title
+        item.body, flags = clean_body(item.paragraphs, title, item.template)
         for name in flags:
             item.flag(name)
+        lines = item.body or [p.text for p in item.paragraphs if not p.linked]
+        if stub := stub_of(item.page_title, lines, item.html):
+            item.problem(STUB, stub.reason)
         return item

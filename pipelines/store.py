@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 from typing import TYPE_CHECKING, Self
 
 from scrapy import signals as scrapy_signals
 
 from crawler import signals, store
 from crawler.clock import now
-from crawler.errors import NO_REPORT_TEXT, OTHER
+from crawler.errors import NO_REPORT_TEXT, OTHER, STUB
 from crawler.items import TEXT_IN_FILE, ReportPage
 
 if TYPE_CHECKING:
@@ -17,6 +18,8 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.http import Response
     from sqlite_utils import Database
+
+log = logging.getLogger(__name__)
 
 
 class StorePipeline:
@@ -74,8 +77,21 @@ class StorePipeline:
         if self.db is not None:
             store.save_listings(self.db, site_id, list_url, entries)
 
+    def record_problems(self, item: ReportPage) -> None:
+        """The errors rows the stages found on the page (a stub, a page read flattened), one log line each."""
+        assert self.crawler.stats is not None
+        for kind, reason in item.problems:
+            self.crawler.stats.inc_value("govcrawl/errors")
+            self.crawler.stats.inc_value(f"govcrawl/errors/{kind}")
+            log.warning("site %s: %s: %s (%s)", item.site_id, item.url, reason, kind)
+            self.crawler.signals.send_catch_log(signals.fetch_failed, site_id=item.site_id, url=item.url,
+                                                reason=reason, kind=kind)
+
     def process_item(self, item: ReportPage) -> ReportPage:
         assert self.db is not None
+        self.record_problems(item)
+        if any(kind == STUB for kind, _ in item.problems):  # no report: recorded as what it is instead
+            return item
         if not item.holds_report:
             self.crawler.stats.inc_value("govcrawl/reports_empty")
             self.crawler.signals.send_catch_log(signals.fetch_failed, site_id=item.site_id, url=item.url,

@@ -18,11 +18,13 @@ from scrapy.http import Response, TextResponse
 
 from crawler import pages, signals
 from crawler.classify import ANNUAL_REPORT, classify_title
+from crawler.errors import STUB
 from crawler.items import ReportPage
 from crawler.pages import Anchor, ListPage, anchors, is_html, is_report_link
 from crawler.rendered import list_api, rendered_pages
 from crawler.settling import settles
-from crawler.site_spider import SiteSpider
+from crawler.site_spider import SiteSpider, bounded_row
+from crawler.stubs import REDIRECT_NOTICE, Redirect, redirect_of
 from crawler.visits import Visit
 
 JSON_BODY = (("Content-Type", "application/json; charset=UTF-8"),)
@@ -137,17 +139,20 @@ class GovSpider(SiteSpider):
 
     def report(self, response: Response, anchor: Anchor) -> Iterator[scrapy.Request | ReportPage]:
         """A report linked from ``response``: its page to fetch, or the item of a report that is a file."""
-        visit = self.next_visit(response, anchor.url, "report", list_title=anchor.text, list_date=anchor.date,
-                                referer=response.url, candidate=not is_report_link(anchor))
+        yield from self.visit_report(self.next_visit(response, anchor.url, "report", list_title=anchor.text,
+                                                     list_date=anchor.date, referer=response.url,
+                                                     candidate=not is_report_link(anchor)))
+
+    def visit_report(self, visit: Visit) -> Iterator[scrapy.Request | ReportPage]:
         seed = self.sites[visit.site_id]
-        if not self.bounds.is_document(seed, anchor.url):
+        if not self.bounds.is_document(seed, visit.url):
             yield from self.fetch(visit)
-        elif anchor.url not in self.documents and not visit.candidate:
-            self.documents.add(anchor.url)
+        elif visit.url not in self.documents and not visit.candidate:
+            self.documents.add(visit.url)
             self.crawler.stats.inc_value("govcrawl/report_documents")
             self.ledger.opened(seed.id)  # in flight until the pipelines are done with it
-            yield ReportPage.of_document(seed, anchor.url, self.family_for(seed.id).name, anchor.text, anchor.date,
-                                         response.url, visit.via)
+            yield ReportPage.of_document(seed, visit.url, self.family_for(seed.id).name, visit.list_title,
+                                         visit.list_date, visit.referer, visit.via)
 
     @settles
     def parse_report(self, response: Response) -> Iterator[Any]:
@@ -161,6 +166,9 @@ class GovSpider(SiteSpider):
             self.crawler.stats.inc_value("govcrawl/report_link_was_a_list")
             yield from self.read_column(response)
             return
+        if redirect := redirect_of(response.text, response.url):
+            yield from self.follow_stub(response, redirect)
+            return
         if visit.candidate and not self.decided(visit, response):
             return
         self.observe(response, role="report")
@@ -171,13 +179,30 @@ class GovSpider(SiteSpider):
         yield ReportPage.of_page(self.sites[visit.site_id], response, family.name, family.report_selectors(),
                                  visit.list_title, visit.list_date, visit.referer, visit.via)
 
+    def follow_stub(self, response: TextResponse, redirect: Redirect) -> Iterator[scrapy.Request | ReportPage]:
+        """A report link that led to a stub sending the browser on (a script, a refresh the downloader left): its
+        target is visited as the report of the same list entry; off the site, it is recorded and left."""
+        visit = self.visit_of(response)
+        seed = self.sites[visit.site_id]
+        if not (self.bounds.in_scope(seed, redirect.url) or self.bounds.is_document(seed, redirect.url)):
+            self.fetch_failed(seed.id, response.url, STUB,
+                              f"{REDIRECT_NOTICE}: its {redirect.how} leads off the site, to {redirect.url}")
+            return
+        self.crawler.stats.inc_value("govcrawl/stubs_followed")
+        self.logger.info("site %s: %s is a stub; its %s leads to %s", seed.id, response.url, redirect.how,
+                         redirect.url)
+        yield from self.visit_report(self.next_visit(response, redirect.url, "report", step=0,
+                                                     list_title=visit.list_title, list_date=visit.list_date,
+                                                     referer=visit.referer, candidate=visit.candidate))
+
     def decided(self, visit: Visit, response: TextResponse) -> bool:
         """Whether a report link whose list title said too little is a report, by its page's own title."""
         title = pages.page_title(response)
         kind = classify_title(title)
+        reason = f"{kind.reason} (decided on the page's own title; listed as {visit.list_title!r})"
         self.crawler.signals.send_catch_log(signals.list_read, site_id=visit.site_id, list_url=visit.referer, entries=[
-            {"url": response.url, "title": title or visit.list_title, "date": visit.list_date, "kind": kind.kind,
-             "reason": f"{kind.reason} (decided on the page's own title; listed as {visit.list_title!r})"}])
+            bounded_row({"url": response.url, "title": title or visit.list_title, "date": visit.list_date,
+                         "kind": kind.kind, "reason": reason})])
         self.crawler.stats.inc_value(f"govcrawl/candidates/{'kept' if kind.kind == ANNUAL_REPORT else 'dropped'}")
         if kind.kind == ANNUAL_REPORT and visit.referer:
             self.column_found(visit, visit.referer)
