@@ -80,6 +80,7 @@ class Document:
     tree: etree._Element  # the <html> element
     html: str  # the markup the tree was built from: the page itself, or as a browser builds it (rebuilt)
     rebuilt: bool
+    deep: bool = False  # nested deeper than libxml2 keeps: read flattened
 
 
 def parse_document(html: str) -> Document:
@@ -92,11 +93,11 @@ def parse_document(html: str) -> Document:
         return Document(tree, html, rebuilt=False)
     # Flattened before lexbor too: it needs no depth limit, but nested <div>s cost it quadratic time.
     rebuilt = LexborHTMLParser(flatten(html)).html or ""
-    tree, deep = _libxml2(rebuilt)
-    if deep:  # the HTML5 tree nests deeper than flatten counted on the page (tbody in tables, reopened formatting)
+    tree, deeper = _libxml2(rebuilt)
+    if deeper:  # the HTML5 tree nests deeper than flatten counted on the page (tbody in tables, reopened formatting)
         rebuilt = flatten(rebuilt)
         tree, _ = _libxml2(rebuilt)
-    return Document(tree, rebuilt, rebuilt=True)
+    return Document(tree, rebuilt, rebuilt=True, deep=deep or deeper)
 
 
 def _libxml2(html: str) -> tuple[etree._Element, bool]:
@@ -144,6 +145,7 @@ class _Open:
     pure: bool = True  # no text and no child element yet, but the one being opened
     # Unwrapped as the wrapper of one block that nothing has followed yet: the block breaks the lines itself.
     lone_block: bool = False
+    row_group: bool = False  # a table whose rows came without one: a parser puts a <tbody> in it, a level more
 
 
 class _Flattening:
@@ -159,11 +161,13 @@ class _Flattening:
         self.reopened: dict[str, list[str]] = defaultdict(list)  # tag -> start tags
         self.reopened_starts: Counter[str] = Counter()
         self.reopened_total = 0
+        self.row_groups = 0  # open tables given a <tbody> by the parser
 
     @property
     def depth(self) -> int:
-        """The nesting the output has here, as an HTML5 parser builds it (formatting elements reopened)."""
-        return self.kept + self.reopened_total
+        """The nesting the output has here, as an HTML5 parser builds it (formatting elements reopened, row
+        groups put in tables)."""
+        return self.kept + self.reopened_total + self.row_groups
 
     def text(self, text: str) -> None:
         self.out.append(text)
@@ -182,6 +186,10 @@ class _Flattening:
 
     def start(self, tag: str, written: str, attributes: str) -> None:
         self._close_implied(tag)
+        if tag == "tr" and self.stack and self.stack[-1].tag == "table" and self.stack[-1].kept \
+                and not self.stack[-1].row_group:
+            self.stack[-1].row_group = True
+            self.row_groups += 1
         if self.stack:
             parent = self.stack[-1]
             parent.lone_block = False
@@ -209,6 +217,7 @@ class _Flattening:
             element = self.stack.pop()
             self.positions[element.tag].pop()
             self.kept -= element.kept
+            self.row_groups -= element.row_group
             reached = len(self.stack) == index
             if (element.kept and element.tag in FORMATTING_TAGS and not (reached and by_end_tag)
                     and self.reopened_starts[element.start] < NOAHS_ARK):

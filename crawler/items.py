@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from crawler.clock import now
+from crawler.text import FIELD_CUT
 
 if TYPE_CHECKING:
     from scrapy.http import TextResponse
@@ -45,6 +46,7 @@ class ReportPage:
     referer: str | None = None
     found_via: str | None = None  # how the walk came to it when not by the site's links alone (Visit.via)
     raw: bytes = b""  # the page's bytes as served, for repairing a wrong decoding; never stored
+    encoding: str | None = None  # the charset ``html`` was decoded with (Scrapy's reading of the page)
     # From the pipelines.
     meta: dict[str, str] = field(default_factory=dict)
     page_title: str | None = None
@@ -67,6 +69,9 @@ class ReportPage:
     edition: str | None = None  # six_part_2008, trial_2019, template_2021
     outline: list[dict[str, str | None]] = field(default_factory=list)
     metadata_evidence: dict[str, str] = field(default_factory=dict)
+    # Errors rows a stage found on the page (kind, reason: crawler/errors.py), written by the store; a page with
+    # one of kind ``stub`` is no report and is not stored as one.
+    problems: list[tuple[str, str]] = field(default_factory=list)
 
     @classmethod
     def of_page(cls, seed: Seed, response: TextResponse, template: str, body_selectors: tuple[str, ...],
@@ -76,7 +81,8 @@ class ReportPage:
         return cls(site_id=seed.id, site_name=seed.name, region=seed.region, url=response.url,
                    status=response.status, fetched_at=now(), page_sha256=hashlib.sha256(response.body).hexdigest(),
                    html=response.text, template=template, body_selectors=body_selectors, list_title=list_title,
-                   list_date=list_date, referer=referer, found_via=found_via, raw=response.body)
+                   list_date=list_date, referer=referer, found_via=found_via, raw=response.body,
+                   encoding=response.encoding)
 
     @classmethod
     def of_document(cls, seed: Seed, url: str, template: str, list_title: str | None, list_date: str | None,
@@ -94,6 +100,14 @@ class ReportPage:
 
     def __repr__(self) -> str:  # logs name the page, never print its HTML
         return f"<ReportPage {self.site_id} {self.url}>"
+
+    def problem(self, kind: str, reason: str) -> None:
+        if (kind, reason) not in self.problems:
+            self.problems.append((kind, reason))
+
+    def field_cut(self, name: str, served: int) -> None:
+        """Mark a free-text field cut to its bound (crawler/text.py: FIELD_BOUNDS), with its length as served."""
+        self.flag(FIELD_CUT, {**self.evidence.get(FIELD_CUT, {}), name: served})
 
     def flag(self, name: str, evidence: object = None) -> None:
         if name not in self.flags:

@@ -86,6 +86,7 @@ def read_page(raw: bytes, url: str, *, family: type[Family] | None = None, conte
         family, reasons = recognise(response, families())
     item = ReportPage(site_id="", site_name="", region="", url=url, status=200, fetched_at="",
                       page_sha256=hashlib.sha256(raw).hexdigest(), html=response.text, raw=raw, template=family.name,
+                      encoding=response.encoding,
                       body_selectors=family.report_selectors() if containers is None else containers)
     for stage in stages(settings):
         item = stage(item)

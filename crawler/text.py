@@ -20,6 +20,9 @@ SENTENCE_END = re.compile(r"[。；！？：:.;!?]$")
 SPACES = re.compile(r"[ \t\r\n\f\v\u3000\xa0\u2002\u2003\u2009]+")
 ZERO_WIDTH = re.compile(r"[\u200b-\u200d\u2060\ufeff]")
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # never text; lxml refuses them in a tree it edits
+# C1 controls (U+0080-U+009F) are never text either, but UTF-8 read as Latin-1 is made of them after a Latin-1
+# letter (政 → æ\x94¿): a run of them after anything else is a control, one after such a letter mojibake to repair.
+C1_CONTROLS = re.compile(r"(?<![\u00a0-\u00ff])[\u0080-\u009f]+")
 CJK_PUNCTUATION = frozenset("，。、；：？！“”‘’《》〈〉（）【】〔〕…—·％．－")
 NON_ASCII = re.compile(r"[^\x00-\x7f]+")  # ASCII reads the same in every charset these pages use: it tells nothing
 FOLD_QUOTES = str.maketrans({"−": "-", "“": None, "”": None, "\"": None, "‘": None, "’": None, "'": None})
@@ -63,6 +66,30 @@ def key(text: str) -> str:
     """Comparison key: NFKC, no white space or punctuation."""
     folded = unicodedata.normalize("NFKC", text)
     return "".join(ch for ch in folded if not (ch.isspace() or unicodedata.category(ch).startswith("P")))
+
+
+def without_controls(text: str) -> str:
+    """The text without control characters (C0 but tab and line breaks; C1 runs that are no mojibake)."""
+    return C1_CONTROLS.sub("", CONTROL.sub("", text))
+
+
+# Bounds on the free-text fields a site controls, in characters: a longer value is cut to its bound (and the
+# cut is marked by the stage that made it: the flag ``field_cut`` with each field's length as served).
+FIELD_BOUNDS = {
+    "title": 300,  # the report's title (a page's <title>, heading or ArticleTitle)
+    "list_title": 300,  # a list entry's title
+    "agency": 120,
+    "region": 120,
+    "page_meta": 500,  # each value of the page's meta tags (SiteName, ContentSource: the publisher, the source)
+    "attachment_name": 255,  # an attachment's name (its link text, its served file name)
+}
+FIELD_CUT = "field_cut"
+
+
+def bounded(text: str, name: str) -> str:
+    """``text`` cut to the bound of the field ``name`` (FIELD_BOUNDS), trimmed."""
+    bound = FIELD_BOUNDS[name]
+    return text if len(text) <= bound else text[:bound].rstrip()
 
 
 def clean_line(text: str) -> str:

@@ -25,10 +25,11 @@ import trafilatura
 from lxml import etree
 
 from crawler.chrome import chrome_rules
+from crawler.errors import TOO_DEEP
 from crawler.html import BLOCK_TAGS, parse_document
 from crawler.items import Paragraph, ReportPage
 from crawler.rules import data_yaml
-from crawler.text import CJK, CONTROL, HEADING, clean_line, key
+from crawler.text import CJK, FIELD_BOUNDS, HEADING, bounded, clean_line, key, without_controls
 from crawler.urls import ATTACHMENT_EXT, SKIP_SCHEMES
 
 DROP_TAGS = ("script", "style", "noscript", "iframe", "object", "embed", "select", "button", "input", "textarea")
@@ -68,6 +69,8 @@ class Extraction:
     meta: dict[str, str] = field(default_factory=dict)
     page_title: str | None = None
     attachments: list[str] = field(default_factory=list)
+    deep: bool = False  # the page nested deeper than libxml2 keeps (crawler/html.py read it flattened)
+    cut: dict[str, int] = field(default_factory=dict)  # fields cut to their bound → their length as served
 
 
 class _Lines:
@@ -248,26 +251,41 @@ def _prune(tree: etree._Element) -> None:
             el.drop_tree()
 
 
-def _meta(tree: etree._Element) -> dict[str, str]:
+def _meta(tree: etree._Element, cut: dict[str, int]) -> dict[str, str]:
+    """The page's meta tags, each value within its bound (a cut one noted in ``cut``, by its name)."""
     meta: dict[str, str] = {}
     for el in tree.iter("meta"):
         name = (el.get("name") or el.get("property") or "").strip().lower()
         content = (el.get("content") or "").strip()
         if name and content and name not in meta:
-            meta[name] = content
+            meta[name] = bounded(content, "page_meta")
+            if len(meta[name]) < len(content):
+                cut[f"meta:{name}"] = len(content)
     return meta
 
 
-def _page_title(tree: etree._Element, meta: dict[str, str]) -> str | None:
-    if meta.get("articletitle"):
-        return clean_line(meta["articletitle"])
-    for xpath in ("//h1", "//*[contains(@class,'title')][self::h2 or self::h3 or self::div or self::td]"):
-        for el in tree.xpath(xpath):
-            text = clean_line("".join(el.itertext()))
-            if 6 <= len(text) <= 120:
-                return text
-    title = tree.findtext(".//title")
-    return clean_line(title) if title else None
+def _page_title(tree: etree._Element, meta: dict[str, str], cut: dict[str, int]) -> str | None:
+    """ArticleTitle, the page's heading, else <title>. One longer than a title's bound is absurd (a template that
+    wrote the article, or a list of keywords, into it): the next source is taken, and an absurd one only for want
+    of any, cut to the bound (noted in ``cut``)."""
+    absurd = []
+    for found in (meta.get("articletitle"), None, tree.findtext(".//title")):
+        if found is None:  # between the two: the heading
+            for xpath in ("//h1", "//*[contains(@class,'title')][self::h2 or self::h3 or self::div or self::td]"):
+                for el in tree.xpath(xpath):
+                    text = clean_line("".join(el.itertext()))
+                    if 6 <= len(text) <= 120:
+                        return text
+            continue
+        if not (text := clean_line(found)):
+            continue
+        if len(text) <= FIELD_BOUNDS["title"]:
+            return text
+        absurd.append(text)
+    if not absurd:
+        return None
+    cut["page_title"] = len(absurd[0])
+    return bounded(absurd[0], "title")
 
 
 def _containers(tree: etree._Element, selectors: tuple[str, ...]) -> tuple[str, list[etree._Element]] | None:
@@ -450,7 +468,7 @@ def _attachments(base_url: str, scopes: list[etree._Element], links: list[etree.
 
 def extract(html: str, url: str, selectors: tuple[str, ...] = ()) -> Extraction:
     """Paragraphs of the report body at ``url``; never raises on malformed markup."""
-    html = CONTROL.sub("", html)
+    html = without_controls(html)
     if not html.strip():
         return Extraction([], "empty")
     try:
@@ -458,8 +476,9 @@ def extract(html: str, url: str, selectors: tuple[str, ...] = ()) -> Extraction:
     except (etree.ParserError, ValueError):
         return Extraction([], "unparsable")
     tree = document.tree
-    meta = _meta(tree)
-    title = _page_title(tree, meta)
+    cut: dict[str, int] = {}
+    meta = _meta(tree, cut)
+    title = _page_title(tree, meta, cut)
     _prune(tree)
     found = _containers(tree, selectors) if selectors else None
     scopes = [el for container in found[1] for el in _continued(container)] if found else []
@@ -477,7 +496,8 @@ def extract(html: str, url: str, selectors: tuple[str, ...] = ()) -> Extraction:
     anchor = block if choice.method == "main-block" or not scopes else scopes[0]
     links = [a for a in tree.iter("a") if ATTACHMENT_EXT.search((a.get("href") or "").strip())]
     article = _article_attachments(anchor, title, links) if anchor is not None and links else []
-    return Extraction(choice.paragraphs, choice.method, meta, title, _attachments(url, scopes, links, article, html))
+    return Extraction(choice.paragraphs, choice.method, meta, title, _attachments(url, scopes, links, article, html),
+                      document.deep, cut)
 
 
 class ExtractPipeline:
@@ -488,4 +508,8 @@ class ExtractPipeline:
         item.meta = result.meta
         item.page_title = result.page_title
         item.attachments = list(dict.fromkeys([*item.attachments, *result.attachments]))  # the spider's kept
+        for name, served in result.cut.items():
+            item.field_cut(name, served)
+        if result.deep:
+            item.problem(TOO_DEEP, "nested deeper than libxml2 keeps (256 levels): read flattened")
         return item

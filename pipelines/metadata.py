@@ -21,7 +21,7 @@ from crawler.editions import edition
 from crawler.items import ReportPage
 from crawler.places import Issuer, level_of, split_issuer, without_province
 from crawler.rules import data_yaml
-from crawler.text import converter
+from crawler.text import FIELD_BOUNDS, FIELD_CUT, bounded, converter
 
 TITLE_SUFFIX = re.compile(r"\s*[_|｜\-—–]+\s*[^_|｜\-—–]*(政府|门户|网站|网|办公室|平台|中心)[^_|｜\-—–]*$")
 # 统计期限自2014年1月1日起至2014年12月31日止 (the year may be left out after 至).
@@ -54,9 +54,12 @@ HEADING = re.compile(r"^\s*([一二三四五六七八九十]{1,3})\s*[、.．]\s
 
 
 def official_title(item: ReportPage) -> tuple[str | None, str]:
-    """ArticleTitle meta or the page's heading, the list link text, then <title> without its site suffix."""
+    """ArticleTitle meta or the page's heading, the list link text, then <title> without its site suffix. A page
+    title cut to its bound (an absurd <title>: pipelines/extract.py) comes after the list's."""
     sources = [("page title" if not item.meta.get("articletitle") else "meta:ArticleTitle", item.page_title),
                ("list page link", item.list_title)]
+    if "page_title" in item.evidence.get(FIELD_CUT, {}):
+        sources.reverse()
     for source, candidate in sources:
         if candidate and classify_title(candidate).kind != "other":
             return TITLE_SUFFIX.sub("", candidate).strip(), source
@@ -259,4 +262,19 @@ class MetadataPipeline:
                                   "region": who.region_from, "agency": who.agency_from}
         if written := dated.get("written"):
             item.metadata_evidence["written_date"] = f"{written.date} (label {written.label})"
+        bound_fields(item)
         return item
+
+
+def bound_fields(item: ReportPage) -> None:
+    """The free-text fields a site controls, each within its bound (crawler/text.py: FIELD_BOUNDS), a cut marked."""
+    for name in ("title", "list_title", "agency", "region"):
+        value = getattr(item, name)
+        if value and len(value) > FIELD_BOUNDS[name]:
+            setattr(item, name, bounded(value, name))
+            item.field_cut(name, len(value))
+    for record in item.attachment_files:
+        served = record.get("name")
+        if isinstance(served, str) and len(served) > FIELD_BOUNDS["attachment_name"]:
+            record["name"] = bounded(served, "attachment_name")
+            item.field_cut("attachment_name", len(served))
