@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import json
 import subprocess
-import sys
 import zipfile
 from collections.abc import Iterator
 from io import BytesIO
@@ -29,7 +28,7 @@ from crawler.replay import ReplayServer, ReplayWorld
 from pipelines.attachments import link_texts, served_name
 from pipelines.extract import extract
 from pipelines.file_text import MIN_OWN_TEXT, own_text, report_files, take_text
-from tests.conftest import FIXTURES, ROOT
+from tests.conftest import FIXTURES, column_site, crawl_one_site
 
 FONT, SIZE, LEFT, TOP, LEADING = "STSong-Light", 10.5, 72, 770, 16
 WIDTH = A4[0] - 2 * LEFT
@@ -448,13 +447,7 @@ def pointer_page(year: int, href: str) -> str:
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("files-world")
-    write(root, "robots.txt", "User-agent: *\nDisallow: /private/\n")
-    write(root, "index.html", PAGE.format(date="", title="首页", body='<a href="/zwgk/index.html">政务公开</a>'))
-    write(root, "zwgk/index.html", PAGE.format(date="", title="政务公开",
-                                               body=f'<a href="{COLUMN}index.html">政府信息公开年报</a>'))
-    entries = "".join(f'<li><a href="{url}">金川区{year}年政府信息公开工作年度报告</a><span>{date}</span></li>'
-                      for year, (url, date) in REPORTS.items())
-    write(root, f"{COLUMN}index.html", PAGE.format(date="", title="政府信息公开年报", body=f"<ul>{entries}</ul>"))
+    column_site(root, HOST, PAGE, "金川区", COLUMN, ((year, url, date) for year, (url, date) in REPORTS.items()))
     for path, data in FILES.items():
         write(root, path, data)
     write(root, f"{COLUMN}201901/P020190118000000000002.pdf", b"")
@@ -481,19 +474,14 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def crawl(world: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     server = ReplayServer(ReplayWorld(world)).start_background()
     folder = tmp_path_factory.mktemp("files-crawl")
-    seeds = folder / "s.yaml"
-    seeds.write_text(f"- {{id: jinchuan, name: 金昌市金川区人民政府, region: 甘肃省金昌市金川区, url: '{SITE}/', "
-                     "template: generic}\n", "utf-8")
-    db = folder / "c.db"
 
     def run() -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "crawler", "crawl", "--seeds", str(seeds), "--db", str(db),
-                               "--proxy", server.url, "--delay", "0"], cwd=ROOT, capture_output=True, text=True,
-                              timeout=300)
+        return crawl_one_site(folder, f"{{id: jinchuan, name: 金昌市金川区人民政府, region: 甘肃省金昌市金川区, "
+                                      f"url: '{SITE}/', template: generic}}", "--proxy", server.url)[1]
 
     result = run()
     assert result.returncode == 0, result.stderr[-3000:]
-    yield {"db": Database(db), "folder": folder, "requests": list(server.requests), "run": run}
+    yield {"db": Database(folder / "c.db"), "folder": folder, "requests": list(server.requests), "run": run}
     server.stop()
 
 

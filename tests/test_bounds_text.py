@@ -5,8 +5,6 @@ The pure functions on bytes and pages, then a crawl of a small portal of such pa
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections.abc import Iterator
 
 import pytest
@@ -21,7 +19,7 @@ from crawler.text import FIELD_BOUNDS, FIELD_CUT, bounded, clean_line, without_c
 from pipelines.decode import decode, reread
 from pipelines.extract import extract
 from pipelines.metadata import bound_fields
-from tests.conftest import ROOT
+from tests.conftest import crawl_one_site
 from tests.test_stubs import PAGE, report_text
 
 HOST = "www.boundtown.gov.cn"
@@ -200,14 +198,8 @@ def crawl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
     (root / HOST / "_replay.yaml").write_text(
         f"routes:\n  '{ENTRIES[2019][0]}': {{headers: {{Content-Type: 'text/html; charset=GBK'}}}}\n", "utf-8")
     server = ReplayServer(ReplayWorld(root)).start_background()
-    folder = tmp_path_factory.mktemp("bounds-crawl")
-    seeds = folder / "s.yaml"
-    seeds.write_text(f"- {{id: boundtown, name: 漳源县人民政府, region: 甘肃省定西市漳源县, url: '{SITE}/', "
-                     "template: generic}\n", "utf-8")
-    db = folder / "c.db"
-    result = subprocess.run([sys.executable, "-m", "crawler", "crawl", "--seeds", str(seeds), "--db", str(db),
-                             "--proxy", server.url, "--delay", "0"], cwd=ROOT, capture_output=True, text=True,
-                            timeout=300)
+    db, result = crawl_one_site(tmp_path_factory.mktemp("bounds-crawl"), f"{{id: boundtown, name: 漳源县人民政府, "
+                                f"region: 甘肃省定西市漳源县, url: '{SITE}/', template: generic}}", "--proxy", server.url)
     server.stop()
     assert result.returncode == 0, result.stderr[-3000:]
     yield Database(db)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +11,7 @@ import pytest
 from sqlite_utils import Database
 
 from crawler.replay import ReplayServer, ReplayWorld
-from tests.conftest import ROOT
+from tests.conftest import crawl_one_site
 
 HOST = "www.lintao.gov.cn"
 PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>{title}_临洮县人民政府</title></head>
@@ -65,13 +63,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def crawl(world: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     server = ReplayServer(ReplayWorld(world)).start_background()
-    seeds = tmp_path_factory.mktemp("seeds") / "s.yaml"
-    seeds.write_text(f"- {{id: lintao, name: 临洮县人民政府, region: 甘肃省定西市临洮县, url: 'http://{HOST}/', "
-                     "template: generic}\n", "utf-8")
-    db = seeds.parent / "c.db"
-    result = subprocess.run([sys.executable, "-m", "crawler", "crawl", "--seeds", str(seeds), "--db", str(db),
-                             "--proxy", server.url, "--delay", "0"], cwd=ROOT, capture_output=True, text=True,
-                            timeout=300)
+    db, result = crawl_one_site(tmp_path_factory.mktemp("seeds"), f"{{id: lintao, name: 临洮县人民政府, "
+                                f"region: 甘肃省定西市临洮县, url: 'http://{HOST}/', template: generic}}",
+                                "--proxy", server.url)
     server.stop()
     assert result.returncode == 0, result.stderr[-3000:]
     [run] = list(Database(db)["runs"].rows)

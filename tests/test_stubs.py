@@ -4,8 +4,6 @@ status) are recorded as errors of kind ``stub``; the pure readings, then a crawl
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +14,7 @@ from crawler.errors import STUB
 from crawler.reading import read_page
 from crawler.replay import ReplayServer, ReplayWorld
 from crawler.stubs import ERROR_PAGE, LOGIN_WALL, REDIRECT_NOTICE, Redirect, redirect_of, stub_of
-from tests.conftest import ROOT
+from tests.conftest import column_site, crawl_one_site
 
 HOST = "www.stubtown.gov.cn"
 SITE = f"http://{HOST}"
@@ -181,13 +179,7 @@ def write(root: Path, path: str, content: str) -> None:
 @pytest.fixture(scope="module")
 def crawl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     root = tmp_path_factory.mktemp("stub-world")
-    write(root, "robots.txt", "User-agent: *\nDisallow: /private/\n")
-    write(root, "index.html", PAGE.format(date="", title="首页", body='<a href="/zwgk/index.html">政务公开</a>'))
-    write(root, "zwgk/index.html", PAGE.format(date="", title="政务公开",
-                                               body=f'<a href="{COLUMN}index.html">政府信息公开年报</a>'))
-    entries = "".join(f'<li><a href="{path}">漳源县{year}年政府信息公开工作年度报告</a><span>{date}</span></li>'
-                      for year, (path, date, _) in ENTRIES.items())
-    write(root, f"{COLUMN}index.html", PAGE.format(date="", title="政府信息公开年报", body=f"<ul>{entries}</ul>"))
+    column_site(root, HOST, PAGE, "漳源县", COLUMN, ((year, path, date) for year, (path, date, _) in ENTRIES.items()))
     for path, _, page in ENTRIES.values():
         if page is not None:
             write(root, path, page)
@@ -196,14 +188,8 @@ def crawl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     write(root, TARGET_2019, report_page(2019, "2020-01-15"))
     write(root, TARGET_2020, report_page(2020, "2021-01-20"))
     server = ReplayServer(ReplayWorld(root)).start_background()
-    folder = tmp_path_factory.mktemp("stub-crawl")
-    seeds = folder / "s.yaml"
-    seeds.write_text(f"- {{id: zhangyuan, name: 漳源县人民政府, region: 甘肃省定西市漳源县, url: '{SITE}/', "
-                     "template: generic}\n", "utf-8")
-    db = folder / "c.db"
-    result = subprocess.run([sys.executable, "-m", "crawler", "crawl", "--seeds", str(seeds), "--db", str(db),
-                             "--proxy", server.url, "--delay", "0"], cwd=ROOT, capture_output=True, text=True,
-                            timeout=300)
+    db, result = crawl_one_site(tmp_path_factory.mktemp("stub-crawl"), f"{{id: zhangyuan, name: 漳源县人民政府, "
+                                f"region: 甘肃省定西市漳源县, url: '{SITE}/', template: generic}}", "--proxy", server.url)
     assert result.returncode == 0, result.stderr[-3000:]
     yield {"db": Database(db), "requests": list(server.requests), "log": result.stderr}
     server.stop()

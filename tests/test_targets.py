@@ -16,7 +16,7 @@ from sqlite_utils import Database
 
 from crawler.replay import ReplayServer, ReplayWorld
 from crawler.targets import refusal
-from tests.conftest import ROOT
+from tests.conftest import ROOT, put
 
 LOOPBACK = "127.0.0.1 is a loopback address"
 
@@ -167,12 +167,6 @@ def report_body(year: int) -> str:
         "部分单位公开信息不够及时，下一步将加强业务培训，完善考核机制。",
         "示范县人民政府办公室",
     ])
-
-
-def put(root: Path, host: str, path: str, text: str) -> None:
-    target = root / host / path.lstrip("/")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(text, "utf-8")
 
 
 def run_crawl(seeds: Path, db: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
