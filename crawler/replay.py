@@ -5,13 +5,17 @@ Crawls through it keep the real host names and URL patterns; nothing is ever for
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import html
 import logging
 import mimetypes
+import re
 import sys
 import threading
 import time
 from dataclasses import dataclass, field
+from email.utils import formatdate, parsedate_to_datetime
 from functools import cached_property
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path, PurePosixPath
@@ -24,8 +28,18 @@ log = logging.getLogger(__name__)
 
 LOOPBACK = "127.0.0.1"
 CONFIG_NAME = "_replay.yaml"
-ROUTE_KEYS = {"file", "body", "status", "headers", "delay"}
+ROUTE_KEYS = {"file", "body", "status", "headers", "delay", "etag", "last_modified"}
 CONFIG_KEYS = {"serve_encoding", "charset_header", "headers", "routes"}
+NO_VALIDATOR = "none"  # `etag: none` / `last_modified: none`: serve without that validator
+VALIDATOR_HEADERS = {"etag", "last-modified"}  # set through the route keys, never as plain headers
+# Headers a 304 repeats from the 200 it stands for (RFC 9110 §15.4.5); Date and Server come with every answer.
+NOT_MODIFIED_HEADERS = {"etag", "last-modified", "cache-control", "expires", "vary", "content-location"}
+_DAY, _MONTH = "(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)", "(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
+HTTP_DATE = re.compile(  # IMF-fixdate, then the obsolete RFC 850 and asctime forms (RFC 9110 §5.6.7)
+    rf"{_DAY}, \d\d {_MONTH} \d{{4}} \d\d:\d\d:\d\d GMT"
+    rf"|(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day, \d\d-{_MONTH}-\d\d \d\d:\d\d:\d\d GMT"
+    rf"|{_DAY} {_MONTH} [ \d]\d \d\d:\d\d:\d\d \d{{4}}")
+ENTITY_TAG = re.compile(r'(?:W/)?"[\x21\x23-\x7e\x80-\xff]*"')
 
 
 @dataclass
@@ -34,6 +48,8 @@ class Reply:
     headers: dict[str, str]
     body: bytes
     delay: float = 0.0
+    etag: str | None = None  # the strong or weak entity tag sent, quoted
+    last_modified: int | None = None  # seconds since the epoch, as sent in Last-Modified
 
 
 class Seen(NamedTuple):
@@ -43,6 +59,9 @@ class Seen(NamedTuple):
     at: float  # time.monotonic() when it arrived
     agent: str = ""  # the User-Agent header
     accept: str = ""  # the Accept header (a browser's script asks */*, a crawler for pages)
+    if_none_match: str = ""  # the conditional headers sent, as sent
+    if_modified_since: str = ""
+    status: int = 0  # the status answered (304 for a successful revalidation)
 
 
 class ReplayConfigError(ValueError):
@@ -71,14 +90,27 @@ class SavedHost:
         if not isinstance(config, dict) or set(config) - CONFIG_KEYS:
             raise ReplayConfigError(f"{config_path}: expected a mapping with keys among {sorted(CONFIG_KEYS)}")
         routes = config.get("routes") or {}
+        headers = {str(k): str(v) for k, v in (config.get("headers") or {}).items()}
+        if VALIDATOR_HEADERS & {k.lower() for k in headers}:
+            raise ReplayConfigError(f"{config_path}: ETag and Last-Modified are set per route (etag, last_modified)")
         for key, route in routes.items():
             if not isinstance(route, dict) or set(route) - ROUTE_KEYS:
                 raise ReplayConfigError(f"{config_path}: route {key!r}: keys must be among {sorted(ROUTE_KEYS)}")
+            if VALIDATOR_HEADERS & {str(k).lower() for k in route.get("headers", {})}:
+                raise ReplayConfigError(f"{config_path}: route {key!r}: use the etag and last_modified keys, "
+                                        "not headers, for validators")
+            try:
+                if "etag" in route:
+                    route["etag"] = _route_etag(route["etag"])
+                if "last_modified" in route:
+                    route["last_modified"] = _route_date(route["last_modified"])
+            except ValueError as exc:
+                raise ReplayConfigError(f"{config_path}: route {key!r}: {exc}") from exc
         return cls(
             root,
             serve_encoding=config.get("serve_encoding"),
             charset_header=bool(config.get("charset_header", False)),
-            headers={str(k): str(v) for k, v in (config.get("headers") or {}).items()},
+            headers=headers,
             # Keys compare unquoted: a client may send 年报 percent-encoded or not.
             routes={unquote(key): route for key, route in routes.items()},
         )
@@ -119,11 +151,14 @@ class SavedHost:
             path_for_file = "/" + str(route["file"]).lstrip("/")
         body: bytes | None = None
         name = PurePosixPath(path_for_file or parts.path).name or "index.html"
+        source: Path | None = None  # the file the bytes come from, for Last-Modified
         if "body" in route:
             body = str(route["body"]).encode("utf-8")
+            source = self.root / CONFIG_NAME
         elif path_for_file is not None and (found := self._file_for(path_for_file)):
             body = found.read_bytes()
             name = found.name
+            source = found
         elif "status" in route:  # a redirect or an error page with no saved body
             body = b""
         if body is None:
@@ -131,7 +166,103 @@ class SavedHost:
         ctype = self._content_type(name)
         route_headers = {str(k): str(v) for k, v in route.get("headers", {}).items()}
         headers = {"Content-Type": ctype, **self.headers, **route_headers}
-        return Reply(status, headers, self._encode(body, headers["Content-Type"]), float(route.get("delay", 0)))
+        served = self._encode(body, headers["Content-Type"])
+        reply = Reply(status, headers, served, float(route.get("delay", 0)))
+        if status == 200:  # validators describe a selected representation; redirects and errors have none
+            reply.etag = route["etag"] if "etag" in route else content_etag(served)
+            reply.last_modified = (route["last_modified"] if "last_modified" in route
+                                   else _mtime(source) if source else None)
+            if reply.etag:
+                headers["ETag"] = reply.etag
+            if reply.last_modified is not None:
+                headers["Last-Modified"] = http_date(reply.last_modified)
+        return reply
+
+
+def content_etag(data: bytes) -> str:
+    """A strong entity tag that follows the bytes served, the same on every run."""
+    return f'"{hashlib.sha256(data).hexdigest()[:20]}"'
+
+
+def http_date(seconds: float) -> str:
+    return formatdate(seconds, usegmt=True)
+
+
+def parse_http_date(value: str) -> int | None:
+    """Seconds since the epoch of an HTTP-date (any of its three forms); None for anything else."""
+    if not HTTP_DATE.fullmatch(value := value.strip()):
+        return None
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:  # the asctime form carries no zone and means GMT
+        when = when.replace(tzinfo=dt.UTC)
+    return int(when.timestamp())
+
+
+def _mtime(path: Path) -> int:
+    """A file's mtime as Last-Modified, never later than now (RFC 9110 §8.8.2.1)."""
+    return int(min(path.stat().st_mtime, time.time()))
+
+
+def _route_etag(value: object) -> str | None:
+    """A route's ``etag``: quoted as written (``W/"..."`` for a weak one), quotes added to a bare value."""
+    text = "" if value is None else str(value).strip()
+    if text.lower() == NO_VALIDATOR or not text:
+        return None
+    tag = text if text.startswith(('"', 'W/"')) else f'"{text}"'
+    if not ENTITY_TAG.fullmatch(tag):
+        raise ValueError(f"etag {value!r} is not an entity tag")
+    return tag
+
+
+def _route_date(value: object) -> int | None:
+    """A route's ``last_modified``: an HTTP-date, a YAML date or datetime (read as GMT), or ``none``."""
+    if value is None or str(value).strip().lower() == NO_VALIDATOR:
+        return None
+    if isinstance(value, dt.datetime):
+        return int((value if value.tzinfo else value.replace(tzinfo=dt.UTC)).timestamp())
+    if isinstance(value, dt.date):
+        return int(dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC).timestamp())
+    seconds = parse_http_date(str(value))
+    if seconds is None:
+        raise ValueError(f"last_modified {value!r} is not an HTTP-date")
+    return seconds
+
+
+def _tags_match(if_none_match: str, etag: str | None) -> bool:
+    """Weak comparison of ``If-None-Match`` against the current tag; ``*`` matches any current representation."""
+    if if_none_match.strip() == "*":
+        return True
+    if not etag:
+        return False
+    current = etag.removeprefix("W/")
+    return any(tag.removeprefix("W/") == current for tag in ENTITY_TAG.findall(if_none_match))
+
+
+def conditional(reply: Reply, method: str, if_none_match: str | None, if_modified_since: str | None) -> Reply:
+    """Evaluate ``If-None-Match`` and ``If-Modified-Since`` as RFC 9110 §13.2.2 orders them.
+
+    Only a 200 is revalidated. A matching tag answers 304 to GET and HEAD and 412 to any other method; without
+    ``If-None-Match``, a GET or HEAD whose ``If-Modified-Since`` is a valid date not before Last-Modified gets 304.
+    """
+    if reply.status != 200:
+        return reply
+    safe = method in ("GET", "HEAD")
+    if if_none_match is not None:
+        if not _tags_match(if_none_match, reply.etag):
+            return reply
+        if not safe:
+            return not_found("If-None-Match matched the current representation", 412)
+    elif not safe or if_modified_since is None or reply.last_modified is None:
+        return reply
+    else:
+        since = parse_http_date(if_modified_since)
+        if since is None or reply.last_modified > since:
+            return reply
+    kept = {k: v for k, v in reply.headers.items() if k.lower() in NOT_MODIFIED_HEADERS}
+    return Reply(304, kept, b"", reply.delay, reply.etag, reply.last_modified)
 
 
 def not_found(reason: str, status: int = 404) -> Reply:
@@ -171,6 +302,11 @@ class ReplayWorld:
         return saved.reply(target)
 
 
+def _joined(values: list[str] | None) -> str | None:
+    """A header sent on several lines, as one list (None when it was not sent)."""
+    return ", ".join(values) if values else None
+
+
 class _Handler(BaseHTTPRequestHandler):
     server: ReplayServer
     protocol_version = "HTTP/1.1"
@@ -188,18 +324,21 @@ class _Handler(BaseHTTPRequestHandler):
                 target += f"?{parts.query}"
         else:
             host = urlsplit(f"//{self.headers.get('Host', '')}").hostname or ""
-        self.server.log_request_seen(self.command, host, target, self.headers.get("User-Agent", ""),
-                                     self.headers.get("Accept", ""))
+        arrived = time.monotonic()
+        inm, ims = _joined(self.headers.get_all("If-None-Match")), _joined(self.headers.get_all("If-Modified-Since"))
         try:
-            reply = self.server.world.reply(host, target)
+            reply = conditional(self.server.world.reply(host, target), self.command, inm, ims)
         except (ReplayConfigError, UnicodeError) as exc:
             reply = not_found(f"replay error: {exc}", 500)
+        self.server.log_request_seen(Seen(self.command, host, target, arrived, self.headers.get("User-Agent", ""),
+                                          self.headers.get("Accept", ""), inm or "", ims or "", reply.status))
         if reply.delay:
             time.sleep(reply.delay)
         self.send_response(reply.status)
         for name, value in reply.headers.items():
             self.send_header(name, value)
-        self.send_header("Content-Length", str(len(reply.body)))
+        if reply.status != 304:  # a 304 has no body, and its length would be the 200's
+            self.send_header("Content-Length", str(len(reply.body)))
         self.end_headers()
         if send_body:
             self.wfile.write(reply.body)
@@ -240,9 +379,9 @@ class ReplayServer(ThreadingHTTPServer):
             return
         super().handle_error(request, client_address)  # type: ignore[arg-type]
 
-    def log_request_seen(self, method: str, host: str, target: str, agent: str = "", accept: str = "") -> None:
+    def log_request_seen(self, seen: Seen) -> None:
         with self._requests_lock:
-            self.requests.append(Seen(method, host, target, time.monotonic(), agent, accept))
+            self.requests.append(seen)
 
     @property
     def url(self) -> str:
