@@ -1,8 +1,9 @@
-"""The govcrawl command line: crawl, export, extract, seeds check, serve, demo."""
+"""The govcrawl command line: crawl, export, extract, seeds check, serve, demo, runs, schedule."""
 
 from __future__ import annotations
 
 import json
+import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -42,16 +43,25 @@ def log_path(db: str, log_file: str | None) -> Path:
 
 
 def _run(seeds: list[Seed], db: str, seeds_file: str, proxy: str | None, delay: float | None,
-         log_level: str | None, log_file: Path, screen_level: str | None, allow_private: bool = False) -> None:
+         log_level: str | None, log_file: Path, screen_level: str | None, allow_private: bool = False,
+         wait: float = 0.0) -> int:
+    """Crawl; the exit code of the run: 0 every site ok or partial, 3 some site failed, 1 the run failed or was
+    interrupted (crawler/runs.py)."""
     from crawler.crawl import run_crawl
+    from crawler.lock import CorpusBusy
     from crawler.progress import screen
 
-    summary = run_crawl(seeds, db, seeds_file=seeds_file, proxy=proxy, delay=delay, log_level=log_level or "INFO",
-                        log_file=log_file, shown=screen(screen_level), allow_private=allow_private)
+    try:
+        summary = run_crawl(seeds, db, seeds_file=seeds_file, proxy=proxy, delay=delay,
+                            log_level=log_level or "INFO", log_file=log_file, shown=screen(screen_level),
+                            allow_private=allow_private, wait=wait,
+                            waiting=lambda holder: click.echo(f"waiting: corpus {db} is in use by {holder}", err=True))
+    except CorpusBusy as exc:
+        click.echo(f"error: {exc}{'' if exc.waited else '; --wait to wait for it'}", err=True)
+        return 1
     click.echo(summary.line(), err=True)
     click.echo(f"full log in {log_file}", err=True)
-    if summary.status not in ("finished",):
-        sys.exit(1)
+    return summary.exit_code
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -76,6 +86,10 @@ log_file_option = click.option(
     "--log-file", type=click.Path(dir_okay=False), metavar="PATH",
     help="Append the run's whole log here (default: beside the database, e.g. data/govcrawl.log).",
 )
+wait_option = click.option(
+    "--wait", type=click.FloatRange(min=0), is_flag=False, flag_value=math.inf, default=0.0, metavar="[SECONDS]",
+    help="When another run holds the database, wait for it (at most SECONDS) instead of exiting 1 at once.",
+)
 allow_private_option = click.option(
     "--allow-private", is_flag=True,
     help="Allow private and local targets (loopback, private networks, localhost, *.local); refused by default.",
@@ -92,14 +106,16 @@ allow_private_option = click.option(
 @log_option
 @log_file_option
 @allow_private_option
+@wait_option
 def crawl(seeds_file: str, db: str, sites: tuple[str, ...], proxy: str | None, delay: float | None,
-          log_level: str | None, log_file: str | None, allow_private: bool) -> None:
+          log_level: str | None, log_file: str | None, allow_private: bool, wait: float) -> None:
     """Crawl the sites of a seed list and store their annual reports.
 
     The whole log goes to the log file. On a terminal a live display shows the run, with errors (or the log at
     --log-level) above it; otherwise standard error carries the log and plain progress lines."""
     seeds = _load_seeds_or_exit(seeds_file, sites, allow_private)
-    _run(seeds, db, seeds_file, proxy, delay, log_level, log_path(db, log_file), log_level, allow_private)
+    sys.exit(_run(seeds, db, seeds_file, proxy, delay, log_level, log_path(db, log_file), log_level, allow_private,
+                  wait))
 
 
 @main.command("export")
@@ -200,11 +216,13 @@ def demo(db: str, seeds_file: str | None, portals: str | None, log_level: str | 
     click.echo(f"replaying {portals or 'the bundled portals'} on {server.url}; crawling {len(seeds_list)} sites "
                f"into {db}", err=True)
     try:
-        _run(seeds_list, db, seeds_file, server.url, 0.05, log_level, log_path(db, log_file), "CRITICAL",
-             allow_private)
+        code = _run(seeds_list, db, seeds_file, server.url, 0.05, log_level, log_path(db, log_file), "CRITICAL",
+                    allow_private)
     finally:
         server.stop()
-    print_reports(store.open_db(db))
+    if code in (0, 3):  # the run finished: what it stored (not after a failed run, nor on a busy corpus)
+        print_reports(store.open_db(db))
+    sys.exit(code)
 
 
 REPORT_COLUMNS = ("site", "year", "published", "urls", "title", "flags")
@@ -229,3 +247,157 @@ def print_reports(db: Database) -> None:
     for line in table_lines(REPORT_COLUMNS, rows):
         click.echo(line)
     click.echo(f"{len(rows)} reports")
+
+
+RUN_COLUMNS = ("run", "started", "finished", "status", "outcome", "ok", "partial", "failed", "pages", "new",
+               "errors")
+SITE_COLUMNS = ("site", "outcome", "pages", "304", "new", "seen", "errors", "seconds", "failing since", "reason")
+
+
+def _text(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+def _open_existing(db: str) -> Database:
+    if not Path(db).is_file():
+        click.echo(f"error: {db}: no such database", err=True)
+        sys.exit(2)
+    return store.open_db(db)
+
+
+@main.group(invoke_without_command=True)
+@click.option("--db", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False), help="SQLite corpus.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (a list of runs) for machines.")
+@click.pass_context
+def runs(ctx: click.Context, db: str, as_json: bool) -> None:
+    """List the runs, newest first: sites ok / partial / failed, pages, new reports, errors."""
+    ctx.obj = db
+    if ctx.invoked_subcommand is not None:
+        return
+    from crawler.runs import LIST_FIELDS, list_runs
+
+    rows = list_runs(_open_existing(db))
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for line in table_lines(RUN_COLUMNS, [[_text(row[name]) for name in LIST_FIELDS] for row in rows]):
+        click.echo(line)
+
+
+@runs.command("show")
+@click.argument("run_id", type=int)
+@click.option("--db", type=click.Path(dir_okay=False), help=f"SQLite corpus (default: runs --db, {DEFAULT_DB}).")
+@click.option("--json", "as_json", is_flag=True, help="Print the run report as JSON (the report file's content).")
+@click.pass_obj
+def runs_show(obj: str, run_id: int, db: str | None, as_json: bool) -> None:
+    """One run: its counts, its errors by kind and one row per site (outcome, reason, failing since)."""
+    from crawler.runs import UnknownRun, run_report
+
+    try:
+        report = run_report(_open_existing(db or obj), run_id)
+    except UnknownRun as exc:
+        click.echo(f"error: {db or obj}: {exc}", err=True)
+        sys.exit(2)
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+        return
+    kinds = ", ".join(f"{kind} {n}" for kind, n in report["errors_by_kind"].items()) or "none"
+    click.echo(f"run {report['id']}: {report['status']}, outcome {_text(report['outcome'])}; "
+               f"{report['started_at']} – {_text(report['finished_at'])}; seeds {report['seeds_file'] or '-'}")
+    click.echo(f"sites {_text(report['sites_ok'])} ok, {_text(report['sites_partial'])} partial, "
+               f"{_text(report['sites_failed'])} failed; {report['pages']} pages, {report['reports_new']} new "
+               f"reports, {report['reports_seen']} seen again, {report['errors']} errors ({kinds})")
+    rows = [[_text(site[name]) for name in ("site_id", "outcome", "pages", "not_modified", "reports_new",
+                                             "reports_seen", "errors", "duration_s", "failing_since", "reason")]
+            for site in report["sites"]]
+    click.echo()
+    for line in table_lines(SITE_COLUMNS, rows):
+        click.echo(line)
+
+
+def _schedule_user(user: str | None, install: bool) -> str:
+    """The user a scheduled crawl runs as: ``user``, else the invoking one (under sudo, the one who ran sudo)."""
+    import os
+    import pwd
+
+    from crawler.schedule import ScheduleError, check_user
+
+    if user is None:
+        if os.geteuid() != 0:
+            user = pwd.getpwuid(os.geteuid()).pw_name
+        elif os.environ.get("SUDO_USER", "root") != "root":
+            user = os.environ["SUDO_USER"]
+        else:
+            click.echo("error: running as root: name the user the scheduled crawl runs as with --user "
+                       "(it never runs as root)", err=True)
+            sys.exit(2)
+    try:
+        uid: int | None = pwd.getpwnam(user).pw_uid
+    except KeyError:
+        uid = None
+    try:
+        check_user(user, uid)
+    except ScheduleError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    if install and uid is None:
+        click.echo(f"error: user {user!r}: no such user on this machine", err=True)
+        sys.exit(2)
+    return user
+
+
+@main.command("schedule")
+@click.option("--seeds", "seeds_file", required=True, type=click.Path(dir_okay=False),
+              help="Seed list (.yaml or .csv), checked first as `govcrawl seeds check` does.")
+@click.option("--db", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False), help="SQLite corpus.")
+@click.option("--every", default="weekly", show_default=True, metavar="hourly|daily|weekly|CRON",
+              help="When to crawl: a word, or a 5-field cron expression such as '30 2 * * 1-5'.")
+@click.option("--user", help="Run the crawl as this user (default: the invoking one; required as root; never root).")
+@click.option("--name", help="Name the units govcrawl-NAME (default: the seed list's file name).")
+@proxy_option
+@allow_private_option
+@click.option("--cron", "as_cron", is_flag=True, help="Write a cron.d file instead of a systemd service and timer.")
+@click.option("--install", is_flag=True, help="Write the files instead of printing them.")
+@click.option("--unit-dir", type=click.Path(file_okay=False), metavar="DIR",
+              help="Where --install writes (default: /etc/systemd/system; with --cron, /etc/cron.d).")
+def schedule_cmd(seeds_file: str, db: str, every: str, user: str | None, name: str | None, proxy: str | None,
+                 allow_private: bool, as_cron: bool, install: bool, unit_dir: str | None) -> None:
+    """Print (or --install) a systemd service and timer, or a cron.d line, that crawl the seed list on schedule.
+
+    The crawl runs as a non-root user; a run that finds the previous one still going exits 1 at once, saying so."""
+    import os
+
+    from crawler import schedule as plan
+
+    _load_seeds_or_exit(seeds_file, allow_private=allow_private)
+    user = _schedule_user(user, install)
+    venv_program = Path(sys.executable).parent / "govcrawl"
+    program = (str(venv_program),) if os.access(venv_program, os.X_OK) else (sys.executable, "-m", "crawler")
+    seeds_abs, db_abs = os.path.abspath(seeds_file), os.path.abspath(db)
+    try:
+        unit = plan.unit_name(name or plan.default_name(seeds_file))
+        job = plan.Job(unit.removeprefix("govcrawl-"), user, os.getcwd(),
+                       plan.crawl_command(program, seeds_abs, db_abs, proxy, allow_private), seeds_abs, db_abs)
+        if as_cron:
+            files = {unit: plan.cron_text(job, every, str(Path(db_abs).with_suffix(".cron.log")))}
+        else:
+            files = {f"{unit}.service": plan.service_text(job), f"{unit}.timer": plan.timer_text(job, every)}
+    except plan.ScheduleError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    folder = Path(unit_dir or ("/etc/cron.d" if as_cron else "/etc/systemd/system"))
+    enable = ("cron reads it by itself" if as_cron
+              else f"systemctl daemon-reload && systemctl enable --now {unit}.timer")
+    if not install:
+        click.echo("\n".join(f"# {folder / file}\n{text}" for file, text in files.items()), nl=False)
+        click.echo(f"install with --install, then: {enable}", err=True)
+        return
+    for file, text in files.items():
+        try:
+            (folder / file).write_text(text, "utf-8")
+        except OSError as exc:
+            click.echo(f"error: cannot write {folder / file}: {exc.strerror} (run as root, or --unit-dir DIR)",
+                       err=True)
+            sys.exit(1)
+        click.echo(f"wrote {folder / file}")
+    click.echo(f"now run: {enable}" if not as_cron else f"installed: {enable}")

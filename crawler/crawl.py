@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,7 +12,8 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 from scrapy.utils.log import log_scrapy_info
 
-from crawler import store
+from crawler import runs, store
+from crawler.lock import corpus_lock
 from crawler.progress import Board, Screen, Tally, logs_to, screen
 from crawler.seeds import Seed
 
@@ -26,10 +28,16 @@ class CrawlSummary:
     reports_new: int
     reports_seen: int
     errors: int
+    outcome: str = runs.RUN_FAILED  # crawler/runs.py: ok, sites_failed, failed
+    report: Path | None = None  # the run's JSON report (crawler/runs.py: report_path)
 
     def line(self) -> str:
         return (f"run {self.run_id} {self.status}: {self.pages} pages fetched, {self.reports_new} new reports, "
                 f"{self.reports_seen} seen again, {self.errors} errors")
+
+    @property
+    def exit_code(self) -> int:
+        return runs.exit_code(self.outcome)
 
 
 def crawl_settings(db_path: str | Path, run_id: int | None, proxy: str | None, delay: float | None,
@@ -49,11 +57,19 @@ def crawl_settings(db_path: str | Path, run_id: int | None, proxy: str | None, d
 
 def run_crawl(seeds: list[Seed], db_path: str | Path, *, seeds_file: str = "", proxy: str | None = None,
               delay: float | None = None, log_level: str = "INFO", log_file: str | Path | None = None,
-              shown: Screen | None = None, allow_private: bool = False) -> CrawlSummary:
+              shown: Screen | None = None, allow_private: bool = False, wait: float = 0.0,
+              waiting: Callable[[str], None] | None = None) -> CrawlSummary:
     """Crawl ``seeds`` into ``db_path``; a site that fails is recorded and the others go on. The log at
     ``log_level`` goes to ``log_file`` (appended); ``shown`` is the screen: the progress display and the log
     records it shows (default: standard error, crawler/progress.py: screen). Private and local targets are
-    refused unless ``allow_private`` (crawler/targets.py)."""
+    refused unless ``allow_private`` (crawler/targets.py). One run at a time holds the corpus: a busy one
+    raises ``CorpusBusy``, or is waited for up to ``wait`` seconds (crawler/lock.py: corpus_lock)."""
+    with corpus_lock(db_path, wait, waiting):
+        return _crawl(seeds, db_path, seeds_file, proxy, delay, log_level, log_file, shown, allow_private)
+
+
+def _crawl(seeds: list[Seed], db_path: str | Path, seeds_file: str, proxy: str | None, delay: float | None,
+           log_level: str, log_file: str | Path | None, shown: Screen | None, allow_private: bool) -> CrawlSummary:
     db = store.open_db(db_path)
     store.save_sites(db, seeds)
     run_id = store.start_run(db, seeds_file, [s.id for s in seeds])
@@ -100,5 +116,7 @@ def run_crawl(seeds: list[Seed], db_path: str | Path, *, seeds_file: str = "", p
     store.finish_run(db, run_id, status, {"pages": summary.pages, "reports_new": summary.reports_new,
                                           "reports_seen": summary.reports_seen, "errors": summary.errors},
                      dict(own))
+    summary.outcome = runs.close(db, run_id, status)
+    summary.report = runs.write_report(db, db_path, run_id)
     db.close()
     return summary

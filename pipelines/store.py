@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Self
 
 from scrapy import signals as scrapy_signals
 
-from crawler import signals, store
+from crawler import runs, signals, store
 from crawler.clock import now
 from crawler.errors import NO_REPORT_TEXT, OTHER, STUB
 from crawler.items import TEXT_IN_FILE, ReportPage
@@ -28,25 +28,41 @@ class StorePipeline:
         self.path = crawler.settings.get("GOVCRAWL_DB")
         self.run_id: int | None = crawler.settings.getint("GOVCRAWL_RUN_ID") or None
         self.db: Database | None = None
+        self.accounts: dict[str, runs.SiteAccount] = {}  # the run_sites rows of the run (crawler/runs.py)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         pipeline = cls(crawler)
         crawler.signals.connect(pipeline.page_fetched, scrapy_signals.response_received)
+        crawler.signals.connect(pipeline.request_scheduled, scrapy_signals.request_scheduled)
         crawler.signals.connect(pipeline.fetch_failed, signals.fetch_failed)
         crawler.signals.connect(pipeline.template_chosen, signals.template_chosen)
         crawler.signals.connect(pipeline.list_read, signals.list_read)
         crawler.signals.connect(pipeline.column_found, signals.column_found)
+        crawler.signals.connect(pipeline.site_finished, signals.site_finished)
         return pipeline
 
     def open_spider(self) -> None:
         self.db = store.open_db(self.path)
         sites = getattr(self.crawler.spider, "sites", {})
         store.save_sites(self.db, list(sites.values()))
+        self.accounts = {seed.id: runs.SiteAccount(seed.id, seed.url) for seed in sites.values()}
 
     def close_spider(self) -> None:
         if self.db is not None:
+            if self.run_id is not None:
+                runs.save_sites(self.db, self.run_id, list(self.accounts.values()))
             self.db.close()
+
+    def site_finished(self, site_id: str) -> None:
+        if (account := self.accounts.get(site_id)) is not None:
+            account.done()
+            if self.db is not None and self.run_id is not None:
+                runs.save_sites(self.db, self.run_id, [account])
+
+    def request_scheduled(self, request: Request) -> None:
+        if (account := self.accounts.get(request.meta.get("site_id") or "")) is not None:
+            account.begin()
 
     def page_fetched(self, response: Response, request: Request) -> None:
         if self.db is None:
@@ -58,12 +74,16 @@ class StorePipeline:
             "content_type": (response.headers.get("Content-Type") or b"").decode("latin-1"),
             "length": len(response.body), "run_id": self.run_id,
         })
+        if (account := self.accounts.get(request.meta.get("site_id") or "")) is not None:
+            account.page(response.status, first)
         if first:  # pages fetched: the distinct URLs that answered during the run (crawler/progress.py: Tally)
             self.crawler.stats.inc_value("govcrawl/pages")
 
     def fetch_failed(self, site_id: str | None, url: str, reason: str, kind: str = OTHER) -> None:
         if self.db is not None:
             store.save_error(self.db, self.run_id, site_id, url, reason, kind)
+        if (account := self.accounts.get(site_id or "")) is not None:
+            account.failed(url, kind, reason)
 
     def template_chosen(self, site_id: str, template: str, reasons: list[str]) -> None:
         if self.db is not None:
@@ -99,6 +119,8 @@ class StorePipeline:
             return item
         new = store.save_report(self.db, item)
         self.crawler.stats.inc_value("govcrawl/reports_new" if new else "govcrawl/reports_seen")
+        if (account := self.accounts.get(item.site_id)) is not None:
+            account.report(new)
         for flag in ("from_attachment", *TEXT_IN_FILE):
             if flag in item.flags:
                 self.crawler.stats.inc_value(f"govcrawl/reports/{flag}")

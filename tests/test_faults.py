@@ -149,7 +149,7 @@ def test_attachments_that_are_bombs_are_cut(world: dict) -> None:
 def test_no_attachment_lands_outside_the_files_folder(world: dict) -> None:
     folder: Path = world["folder"]
     outside = [p for p in folder.rglob("*") if p.is_file() and not p.is_relative_to(folder / "files")
-               and p.name not in ("corpus.db", "crawl.log", "seeds.yaml") and not p.name.startswith("corpus.db-")]
+               and p.name not in ("corpus.db", "corpus.db.lock", "crawl.log", "seeds.yaml") and not p.name.startswith("corpus.db-")]
     assert outside == []
     assert not list(ROOT.glob("etc/passwd*")) and not (folder.parent / "etc").exists()
     hostile = {s.path for s in served(world, "www.faulty-c.gov.cn") if s.fault == "hostile_name"}

@@ -2,17 +2,20 @@
 
 A govcrawl spider crawls the sites of a seed list; without one, or with one that does not validate, the command
 says so in one line per fault and exits 2 (Scrapy's usage error), instead of a spider's traceback.
-``--allow-private`` crawls private and local targets (GOVCRAWL_ALLOW_PRIVATE, crawler/targets.py).
+``--allow-private`` crawls private and local targets (GOVCRAWL_ALLOW_PRIVATE, crawler/targets.py). The run holds
+its corpus (GOVCRAWL_DB) as ``govcrawl crawl`` does: a second run on it exits 1 naming the first (crawler/lock.py).
 """
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING
 
 from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.exceptions import UsageError
 
 from crawler.families import template_names
+from crawler.lock import CorpusBusy, corpus_lock
 from crawler.seeds import SeedError, load_seeds
 
 if TYPE_CHECKING:
@@ -42,4 +45,10 @@ class Command(ScrapyCrawl):
                 load_seeds(seeds, template_names(), allow_private=self.settings.getbool("GOVCRAWL_ALLOW_PRIVATE"))
             except SeedError as exc:
                 raise UsageError("\n".join(f"{exc.path}: {p}" for p in exc.problems), print_help=False) from exc
-        super().run(args, opts)
+        assert self.settings is not None
+        try:
+            with corpus_lock(self.settings.get("GOVCRAWL_DB")):
+                super().run(args, opts)
+        except CorpusBusy as exc:  # the run failed: exit 1, as govcrawl crawl does
+            print(f"error: {exc}", file=sys.stderr)
+            self.exitcode = 1
