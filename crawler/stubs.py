@@ -7,7 +7,7 @@ report that quotes "页面不存在" is still a report. Two readings, both pure:
   setting ``location``); the spider follows the target as the report, within the site's scope. A page that links
   a document (a report that points to its attachment) is no redirect stub, whatever its scripts do. A refresh of
   less than METAREFRESH_MAXDELAY (100 s: ``0;url=…``) never reaches the spider: Scrapy's MetaRefreshMiddleware
-  follows it, and the spider sees the target (or, off the site, records it: spiders/base.py); scripts Scrapy
+  follows it, and the spider sees the target (or, off the site, records it: crawler/site_spider.py); scripts Scrapy
   never runs.
 - ``stub_of``: whether a page's text, as the stages read it, is a redirect notice, a login wall (a phrase and a
   password field) or an error page (whatever status it was served with).
