@@ -109,6 +109,11 @@ class ReportPage:
         """Mark a free-text field cut to its bound (crawler/text.py: FIELD_BOUNDS), with its length as served."""
         self.flag(FIELD_CUT, {**self.evidence.get(FIELD_CUT, {}), name: served})
 
+    @property
+    def page_title_cut(self) -> bool:
+        """Whether the page's own title was absurd and cut (pipelines/extract.py): the list's title is better."""
+        return "page_title" in self.evidence.get(FIELD_CUT, {})
+
     def flag(self, name: str, evidence: object = None) -> None:
         if name not in self.flags:
             self.flags.append(name)

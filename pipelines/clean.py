@@ -17,7 +17,7 @@ from crawler.classify import ANNUAL_REPORT, KEY_POINTS, classify_title
 from crawler.errors import STUB
 from crawler.items import Paragraph, ReportPage
 from crawler.stubs import stub_of
-from crawler.text import FIELD_CUT, HEADING, NUMERAL, SENTENCE_END, key
+from crawler.text import HEADING, NUMERAL, SENTENCE_END, key
 
 # One entry of a headings list: "二、主动公开政府信息情况", up to the next entry's numeral or a separator.
 TOC_ENTRY = re.compile(rf"(?:^|(?<=[,，;；\s]))\s*(?:\d+\s*)?([{NUMERAL}]+)[、.．]\s*([^,，;；]+?)\s*(?=[,，;；]|$)")
@@ -219,7 +219,7 @@ def clean_body(paragraphs: list[Paragraph], title: str | None, family: str | Non
 class CleanPipeline:
     def process_item(self, item: ReportPage) -> ReportPage:
         title = item.page_title or item.list_title
-        if "page_title" in item.evidence.get(FIELD_CUT, {}):  # an absurd <title>, cut: the list's title is the title
+        if item.page_title_cut:
             title = item.list_title or title
         item.body, flags = clean_body(item.paragraphs, title, item.template)
         for name in flags:

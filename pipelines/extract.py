@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from urllib.parse import urljoin
@@ -264,28 +265,33 @@ def _meta(tree: etree._Element, cut: dict[str, int]) -> dict[str, str]:
     return meta
 
 
+def _titles(tree: etree._Element, meta: dict[str, str]) -> Iterator[str | None]:
+    """Where a page names itself, best first: ArticleTitle, the page's heading, <title> (each read only if
+    the one before would not do)."""
+    yield meta.get("articletitle")
+    for xpath in ("//h1", "//*[contains(@class,'title')][self::h2 or self::h3 or self::div or self::td]"):
+        for el in tree.xpath(xpath):
+            text = clean_line("".join(el.itertext()))
+            if 6 <= len(text) <= 120:
+                yield text
+    yield tree.findtext(".//title")
+
+
 def _page_title(tree: etree._Element, meta: dict[str, str], cut: dict[str, int]) -> str | None:
-    """ArticleTitle, the page's heading, else <title>. One longer than a title's bound is absurd (a template that
-    wrote the article, or a list of keywords, into it): the next source is taken, and an absurd one only for want
-    of any, cut to the bound (noted in ``cut``)."""
-    absurd = []
-    for found in (meta.get("articletitle"), None, tree.findtext(".//title")):
-        if found is None:  # between the two: the heading
-            for xpath in ("//h1", "//*[contains(@class,'title')][self::h2 or self::h3 or self::div or self::td]"):
-                for el in tree.xpath(xpath):
-                    text = clean_line("".join(el.itertext()))
-                    if 6 <= len(text) <= 120:
-                        return text
-            continue
-        if not (text := clean_line(found)):
+    """The first of ``_titles`` within a title's bound. A longer one is absurd (a template that wrote the
+    article, or a list of keywords, into it): taken only for want of any other, cut to the bound (noted in
+    ``cut``)."""
+    absurd = None
+    for found in _titles(tree, meta):
+        if not (text := clean_line(found or "")):
             continue
         if len(text) <= FIELD_BOUNDS["title"]:
             return text
-        absurd.append(text)
-    if not absurd:
+        absurd = absurd or text
+    if absurd is None:
         return None
-    cut["page_title"] = len(absurd[0])
-    return bounded(absurd[0], "title")
+    cut["page_title"] = len(absurd)
+    return bounded(absurd, "title")
 
 
 def _containers(tree: etree._Element, selectors: tuple[str, ...]) -> tuple[str, list[etree._Element]] | None:

@@ -21,7 +21,7 @@ from crawler.editions import edition
 from crawler.items import ReportPage
 from crawler.places import Issuer, level_of, split_issuer, without_province
 from crawler.rules import data_yaml
-from crawler.text import FIELD_BOUNDS, FIELD_CUT, bounded, converter
+from crawler.text import FIELD_BOUNDS, bounded, converter
 
 TITLE_SUFFIX = re.compile(r"\s*[_|｜\-—–]+\s*[^_|｜\-—–]*(政府|门户|网站|网|办公室|平台|中心)[^_|｜\-—–]*$")
 # 统计期限自2014年1月1日起至2014年12月31日止 (the year may be left out after 至).
@@ -58,7 +58,7 @@ def official_title(item: ReportPage) -> tuple[str | None, str]:
     title cut to its bound (an absurd <title>: pipelines/extract.py) comes after the list's."""
     sources = [("page title" if not item.meta.get("articletitle") else "meta:ArticleTitle", item.page_title),
                ("list page link", item.list_title)]
-    if "page_title" in item.evidence.get(FIELD_CUT, {}):
+    if item.page_title_cut:
         sources.reverse()
     for source, candidate in sources:
         if candidate and classify_title(candidate).kind != "other":
