@@ -23,6 +23,7 @@ CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # never text; lxml re
 # C1 controls (U+0080-U+009F) are never text either, but UTF-8 read as Latin-1 is made of them after a Latin-1
 # letter (政 → æ\x94¿): a run of them after anything else is a control, one after such a letter mojibake to repair.
 C1_CONTROLS = re.compile(r"(?<![\u00a0-\u00ff])[\u0080-\u009f]+")
+ANY_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # either kind: one scan finds a page has none
 CJK_PUNCTUATION = frozenset("，。、；：？！“”‘’《》〈〉（）【】〔〕…—·％．－")
 NON_ASCII = re.compile(r"[^\x00-\x7f]+")  # ASCII reads the same in every charset these pages use: it tells nothing
 FOLD_QUOTES = str.maketrans({"−": "-", "“": None, "”": None, "\"": None, "‘": None, "’": None, "'": None})
@@ -70,6 +71,8 @@ def key(text: str) -> str:
 
 def without_controls(text: str) -> str:
     """The text without control characters (C0 but tab and line breaks; C1 runs that are no mojibake)."""
+    if not ANY_CONTROL.search(text):  # nearly every page: one scan, not two substitutions
+        return text
     return C1_CONTROLS.sub("", CONTROL.sub("", text))
 
 
