@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from scrapy.statscollectors import StatsCollector
 
     from crawler.seeds import Seed
+    from crawler.visits import Visit
 
 log = logging.getLogger(__name__)
 CALENDAR_QUERY = re.compile(r"(^|&)(date|day|riqi|rq|cal|calendar|ymd)=\d{4}-?\d{1,2}-?\d{1,2}", re.I)
@@ -82,7 +83,7 @@ class SiteBounds:
             if CALENDAR_QUERY.search(parts.query):
                 return "calendar"
             variants = self.query_variants.setdefault((seed.id, parts.path), set())
-            query = "&".join(sorted(f"{k}={v}" for k, v in parse_qsl(parts.query, keep_blank_values=True)))
+            query = _query_key(parts.query)
             if query not in variants and len(variants) >= self.max_query_variants:
                 return "query_explosion"
             variants.add(query)
@@ -109,6 +110,16 @@ class SiteBounds:
         self.requested[seed.id] += 1
         return True
 
+    def resumed(self, seed: Seed, visit: Visit) -> None:
+        """Count a visit an earlier run of the crawl admitted (a resumed crawl): the bounds hold across runs."""
+        if self.is_document(seed, visit.url):
+            return  # a report file from a list: no page request
+        self.requested[seed.id] += 1
+        if (parts := urlsplit(visit.url)).query:
+            self.query_variants.setdefault((seed.id, parts.path), set()).add(_query_key(parts.query))
+        if visit.page_of is not None and visit.probe is None:
+            self.list_pages[seed.id] += 1
+
     def list_pages_left(self, site_id: str, url: str) -> bool:
         """Whether the site's column may have one more list page (``url``); stops and counts when not."""
         if self.list_pages[site_id] >= self.max_list_pages:
@@ -118,3 +129,8 @@ class SiteBounds:
 
     def count_list_page(self, site_id: str) -> None:
         self.list_pages[site_id] += 1
+
+
+def _query_key(query: str) -> str:
+    """A query string's variant: its parameters in order, so that ``a=1&b=2`` and ``b=2&a=1`` are one."""
+    return "&".join(sorted(f"{k}={v}" for k, v in parse_qsl(query, keep_blank_values=True)))

@@ -44,7 +44,7 @@ def log_path(db: str, log_file: str | None) -> Path:
 
 def _run(seeds: list[Seed], db: str, seeds_file: str, proxy: str | None, delay: float | None,
          log_level: str | None, log_file: Path, screen_level: str | None, allow_private: bool = False,
-         wait: float = 0.0) -> int:
+         wait: float = 0.0, fresh: bool = False) -> int:
     """Crawl; the exit code of the run: 0 every site ok or partial, 3 some site failed, 1 the run failed or was
     interrupted (crawler/runs.py)."""
     from crawler.crawl import run_crawl
@@ -54,7 +54,7 @@ def _run(seeds: list[Seed], db: str, seeds_file: str, proxy: str | None, delay: 
     try:
         summary = run_crawl(seeds, db, seeds_file=seeds_file, proxy=proxy, delay=delay,
                             log_level=log_level or "INFO", log_file=log_file, shown=screen(screen_level),
-                            allow_private=allow_private, wait=wait,
+                            allow_private=allow_private, wait=wait, fresh=fresh,
                             waiting=lambda holder: click.echo(f"waiting: corpus {db} is in use by {holder}", err=True))
     except CorpusBusy as exc:
         click.echo(f"error: {exc}{'' if exc.waited else '; --wait to wait for it'}", err=True)
@@ -107,15 +107,20 @@ allow_private_option = click.option(
 @log_file_option
 @allow_private_option
 @wait_option
+@click.option("--fresh", is_flag=True,
+              help="Start the crawl over, even when the last run did not finish (by default it is resumed).")
 def crawl(seeds_file: str, db: str, sites: tuple[str, ...], proxy: str | None, delay: float | None,
-          log_level: str | None, log_file: str | None, allow_private: bool, wait: float) -> None:
+          log_level: str | None, log_file: str | None, allow_private: bool, wait: float, fresh: bool) -> None:
     """Crawl the sites of a seed list and store their annual reports.
+
+    A run after one that did not finish (killed, interrupted, crashed) resumes it: what was done is not fetched
+    again. Report pages and attachments stored before are revalidated (If-None-Match / If-Modified-Since).
 
     The whole log goes to the log file. On a terminal a live display shows the run, with errors (or the log at
     --log-level) above it; otherwise standard error carries the log and plain progress lines."""
     seeds = _load_seeds_or_exit(seeds_file, sites, allow_private)
     sys.exit(_run(seeds, db, seeds_file, proxy, delay, log_level, log_path(db, log_file), log_level, allow_private,
-                  wait))
+                  wait, fresh))
 
 
 @main.command("export")

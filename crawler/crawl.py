@@ -12,7 +12,7 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 from scrapy.utils.log import log_scrapy_info
 
-from crawler import runs, store
+from crawler import frontier, runs, store
 from crawler.lock import corpus_lock
 from crawler.progress import Board, Screen, Tally, logs_to, screen
 from crawler.seeds import Seed
@@ -41,11 +41,12 @@ class CrawlSummary:
 
 
 def crawl_settings(db_path: str | Path, run_id: int | None, proxy: str | None, delay: float | None,
-                   log_level: str, allow_private: bool = False) -> Settings:
+                   log_level: str, allow_private: bool = False, crawl_id: int | None = None) -> Settings:
     """The run's settings. Its log handlers are the run's own (crawler/progress.py: logs_to), not Scrapy's."""
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
-    overrides: dict[str, object] = {"GOVCRAWL_DB": str(db_path), "GOVCRAWL_RUN_ID": run_id, "LOG_LEVEL": log_level,
+    overrides: dict[str, object] = {"GOVCRAWL_DB": str(db_path), "GOVCRAWL_RUN_ID": run_id,
+                                    "GOVCRAWL_CRAWL_ID": crawl_id or run_id, "LOG_LEVEL": log_level,
                                     "LOG_INSTALL_ROOT_HANDLER": False, "GOVCRAWL_ALLOW_PRIVATE": allow_private}
     if proxy:
         overrides["GOVCRAWL_PROXY"] = proxy
@@ -58,23 +59,26 @@ def crawl_settings(db_path: str | Path, run_id: int | None, proxy: str | None, d
 def run_crawl(seeds: list[Seed], db_path: str | Path, *, seeds_file: str = "", proxy: str | None = None,
               delay: float | None = None, log_level: str = "INFO", log_file: str | Path | None = None,
               shown: Screen | None = None, allow_private: bool = False, wait: float = 0.0,
-              waiting: Callable[[str], None] | None = None) -> CrawlSummary:
+              waiting: Callable[[str], None] | None = None, fresh: bool = False) -> CrawlSummary:
     """Crawl ``seeds`` into ``db_path``; a site that fails is recorded and the others go on. The log at
     ``log_level`` goes to ``log_file`` (appended); ``shown`` is the screen: the progress display and the log
     records it shows (default: standard error, crawler/progress.py: screen). Private and local targets are
     refused unless ``allow_private`` (crawler/targets.py). One run at a time holds the corpus: a busy one
-    raises ``CorpusBusy``, or is waited for up to ``wait`` seconds (crawler/lock.py: corpus_lock)."""
+    raises ``CorpusBusy``, or is waited for up to ``wait`` seconds (crawler/lock.py: corpus_lock). A run after
+    one that did not finish resumes its crawl, unless ``fresh`` (crawler/frontier.py)."""
     with corpus_lock(db_path, wait, waiting):
-        return _crawl(seeds, db_path, seeds_file, proxy, delay, log_level, log_file, shown, allow_private)
+        return _crawl(seeds, db_path, seeds_file, proxy, delay, log_level, log_file, shown, allow_private, fresh)
 
 
 def _crawl(seeds: list[Seed], db_path: str | Path, seeds_file: str, proxy: str | None, delay: float | None,
-           log_level: str, log_file: str | Path | None, shown: Screen | None, allow_private: bool) -> CrawlSummary:
+           log_level: str, log_file: str | Path | None, shown: Screen | None, allow_private: bool,
+           fresh: bool) -> CrawlSummary:
     db = store.open_db(db_path)
     store.save_sites(db, seeds)
     run_id = store.start_run(db, seeds_file, [s.id for s in seeds])
+    crawl_id = frontier.begin(db, run_id, fresh)
     db.close()
-    settings = crawl_settings(db_path, run_id, proxy, delay, log_level, allow_private)
+    settings = crawl_settings(db_path, run_id, proxy, delay, log_level, allow_private, crawl_id)
     shown = shown or screen()
     process = CrawlerProcess(settings)  # configures logging (dictConfig): the run's handlers go in after it
     groups: dict[str, list[Seed]] = defaultdict(list)
@@ -84,7 +88,8 @@ def _crawl(seeds: list[Seed], db_path: str | Path, seeds_file: str, proxy: str |
     status = "finished"
     with logs_to(settings, Path(log_file) if log_file else None, shown):
         log_scrapy_info(settings)
-        log.info("run %d: %d sites of %s into %s", run_id, len(seeds), seeds_file or "a seed list", db_path)
+        log.info("run %d: %d sites of %s into %s%s", run_id, len(seeds), seeds_file or "a seed list", db_path,
+                 f", resuming the crawl of run {crawl_id}" if crawl_id != run_id else "")
         crawlers = []
         broken: list[str] = []  # a crawler that could not start or crashed: the run failed, whatever else ran
         for spider_name, group in groups.items():
@@ -117,6 +122,9 @@ def _crawl(seeds: list[Seed], db_path: str | Path, seeds_file: str, proxy: str |
                                           "reports_seen": summary.reports_seen, "errors": summary.errors},
                      dict(own))
     summary.outcome = runs.close(db, run_id, status)
+    since = frontier.crawl_started(db, crawl_id) if status == "finished" else None
+    if since and (withdrawn := runs.withdraw_unlisted(db, run_id, since)):
+        log.info("run %d: %d reports are gone from their lists: marked withdrawn", run_id, withdrawn)
     summary.report = runs.write_report(db, db_path, run_id)
     db.close()
     return summary

@@ -8,19 +8,11 @@ page after page while it brings reports not seen before. What each fallback foun
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 from crawler.dates import title_year
 from crawler.pages import navigation
 from crawler.visits import Visit
-
-
-@dataclass(frozen=True)
-class Probe:
-    form: str
-    page: int
-    column: Visit
 
 
 class Fallbacks:
@@ -29,7 +21,6 @@ class Fallbacks:
         self.reports: dict[str, set[str]] = defaultdict(set)
         self.columns: dict[str, dict[str, Visit]] = defaultdict(dict)
         self.tried: set[str] = set()
-        self.probes: dict[str, Probe] = {}
 
     def saw_report(self, site_id: str, url: str, title: str) -> bool:
         """Note a report link of a site; True when it was not seen before."""
@@ -59,22 +50,31 @@ class Fallbacks:
             if url not in rendered:
                 visits.append(Visit(site_id, url, "rendered", column.hops, via="fallback:render"))
             for rule in navigation()["pager_forms"]:
-                visits.append(self._probe(Probe(rule["form"], int(rule["first"]), column)))
+                visits.append(_probe(column.site_id, url, column.hops, rule["form"], int(rule["first"])))
         return visits
 
-    def next_probe(self, url: str, new_reports: int) -> Visit | None:
-        """The next page of a page URL form whose page at ``url`` brought ``new_reports`` reports."""
-        probe = self.probes.get(url)
-        if probe is None or not new_reports:
+    @staticmethod
+    def next_probe(visit: Visit, new_reports: int) -> Visit | None:
+        """The next page of a page URL form whose page (``visit``) brought ``new_reports`` reports."""
+        if visit.probe is None or visit.page_of is None or not new_reports:
             return None
-        return self._probe(Probe(probe.form, probe.page + 1, probe.column))
+        form, page = visit.probe
+        return _probe(visit.site_id, visit.page_of, visit.hops, form, page + 1)
 
-    def _probe(self, probe: Probe) -> Visit:
-        path = urlsplit(probe.column.url).path
-        name = path.rsplit("/", 1)[-1] or "index.html"
-        stem, dot, ext = name.rpartition(".")
-        stem, ext = (stem, dot + ext) if dot else (name, "")
-        base = probe.column.url.split("?", 1)[0]
-        url = urljoin(base, probe.form.format(stem=stem, ext=ext, n=probe.page))
-        self.probes[url] = probe
-        return Visit(probe.column.site_id, url, "column", probe.column.hops, via="fallback:pager_forms")
+    def resumed(self, visit: Visit, done: bool) -> None:
+        """Note a visit of an earlier run of the crawl (a resumed crawl): what the walk saw when it made it."""
+        if visit.role == "report":
+            self.saw_report(visit.site_id, visit.url, visit.list_title or "")
+        elif visit.role == "column" and done:
+            self.saw_column(visit)
+        if (visit.via or "").startswith("fallback:"):
+            self.tried.add(visit.site_id)
+
+
+def _probe(site_id: str, column_url: str, hops: int, form: str, page: int) -> Visit:
+    """Page ``page`` of the column at ``column_url`` by a page URL form; the visit carries its form and page."""
+    name = urlsplit(column_url).path.rsplit("/", 1)[-1] or "index.html"
+    stem, dot, ext = name.rpartition(".")
+    stem, ext = (stem, dot + ext) if dot else (name, "")
+    url = urljoin(column_url.split("?", 1)[0], form.format(stem=stem, ext=ext, n=page))
+    return Visit(site_id, url, "column", hops, via="fallback:pager_forms", page_of=column_url, probe=(form, page))

@@ -72,6 +72,7 @@ class ReportPage:
     # Errors rows a stage found on the page (kind, reason: crawler/errors.py), written by the store; a page with
     # one of kind ``stub`` is no report and is not stored as one.
     problems: list[tuple[str, str]] = field(default_factory=list)
+    visit_key: str | None = None  # its visit's frontier row (crawler/frontier.py), done when the report is stored
 
     @classmethod
     def of_page(cls, seed: Seed, response: TextResponse, template: str, body_selectors: tuple[str, ...],

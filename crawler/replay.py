@@ -62,6 +62,7 @@ class Seen(NamedTuple):
     if_none_match: str = ""  # the conditional headers sent, as sent
     if_modified_since: str = ""
     status: int = 0  # the status answered (304 for a successful revalidation)
+    body_bytes: int = 0  # the bytes of body sent (none for a 304 or a HEAD)
 
 
 class ReplayConfigError(ValueError):
@@ -331,7 +332,8 @@ class _Handler(BaseHTTPRequestHandler):
         except (ReplayConfigError, UnicodeError) as exc:
             reply = not_found(f"replay error: {exc}", 500)
         self.server.log_request_seen(Seen(self.command, host, target, arrived, self.headers.get("User-Agent", ""),
-                                          self.headers.get("Accept", ""), inm or "", ims or "", reply.status))
+                                          self.headers.get("Accept", ""), inm or "", ims or "", reply.status,
+                                          len(reply.body) if send_body and reply.status != 304 else 0))
         if reply.delay:
             time.sleep(reply.delay)
         self.send_response(reply.status)

@@ -2,7 +2,8 @@
 
 A site's outcome, from what its requests came to during the run:
 
-- ``failed``: the site yielded nothing usable, no page of it answered with a status below 400 (its home page
+- ``failed``: the site yielded nothing usable, no page of it answered with a status below 400 in the run nor in
+  the earlier runs of its crawl (a resumed crawl, crawler/frontier.py) (its home page
   or robots.txt failed: dns, connection, timeout, robots_unavailable, an error status; or every request failed);
   ``reason`` names the failure of its seed URL (or its host's robots.txt), else its first failure;
 - ``partial``: pages answered but the site has rows in ``errors`` (any kind);
@@ -26,6 +27,7 @@ from urllib.parse import urlsplit
 
 from sqlite_utils import Database
 
+from crawler import store
 from crawler.clock import now
 
 OK, PARTIAL, FAILED = "ok", "partial", "failed"
@@ -54,6 +56,9 @@ class SiteAccount:
     not_modified: int = 0
     reports_new: int = 0
     reports_seen: int = 0
+    reports_changed: int = 0
+    reports_withdrawn: int = 0
+    resumed: int = 0  # visits of the site done by earlier runs of the crawl (a resumed crawl)
     errors: Counter[str] = field(default_factory=Counter)
     failures: list[tuple[str, str, str]] = field(default_factory=list)  # (url, kind, reason)
 
@@ -78,14 +83,13 @@ class SiteAccount:
     def done(self) -> None:
         self.finished, self.finished_at = time.monotonic(), now()
 
-    def report(self, new: bool) -> None:
-        if new:
-            self.reports_new += 1
-        else:
-            self.reports_seen += 1
+    def report(self, outcome: str) -> None:
+        """A report stored: new, seen (the same text, or a page revalidated unchanged) or changed (crawler/store.py:
+        save_report)."""
+        setattr(self, f"reports_{outcome}", getattr(self, f"reports_{outcome}") + 1)
 
     def outcome(self) -> tuple[str, str | None]:
-        if not self.usable:
+        if not self.usable and not self.resumed:
             seed = urlsplit(self.seed_url)
             own = (self.seed_url.rstrip("/"), f"{seed.scheme}://{seed.netloc}/robots.txt")
             first = next((f for f in self.failures if f[0].rstrip("/") in own),
@@ -100,8 +104,9 @@ class SiteAccount:
         outcome, reason = self.outcome()
         finished = self.finished or time.monotonic()
         return {"run_id": run_id, "site_id": self.site_id, "pages": self.pages, "not_modified": self.not_modified,
-                "reports_new": self.reports_new, "reports_seen": self.reports_seen, "reports_changed": 0,
-                "reports_withdrawn": 0, "errors": sum(self.errors.values()),
+                "reports_new": self.reports_new, "reports_seen": self.reports_seen,
+                "reports_changed": self.reports_changed, "reports_withdrawn": self.reports_withdrawn,
+                "errors": sum(self.errors.values()),
                 "errors_by_kind": json.dumps(dict(sorted(self.errors.items()))),
                 "started_at": self.started_at, "finished_at": self.finished_at or now(),
                 "duration_s": round(finished - self.started, 3) if self.started is not None else 0.0,
@@ -128,6 +133,23 @@ def close(db: Database, run_id: int, status: str) -> str:
     db.table("runs").update(run_id, {"sites_ok": counts[OK], "sites_partial": counts[PARTIAL],
                                      "sites_failed": counts[FAILED], "outcome": outcome})
     return outcome
+
+
+def withdraw_unlisted(db: Database, run_id: int, since: str) -> int:
+    """Mark withdrawn the reports gone from their lists (crawler/store.py: withdraw_unlisted) at the sites of a
+    finished run whose lists were all read: ok, or partial with only attachments failing (a list page that failed
+    would make its reports look gone). ``since``: when the crawl started. Returns how many were withdrawn."""
+    total = 0
+    for row in db.query("SELECT site_id FROM run_sites WHERE run_id = ? AND outcome != ?", [run_id, FAILED]):
+        site_id = row["site_id"]
+        if db.table("errors").count_where("run_id = ? AND site_id = ? AND reason NOT LIKE 'attachment:%'",
+                                          [run_id, site_id]):
+            continue
+        if withdrawn := store.withdraw_unlisted(db, site_id, since):
+            total += len(withdrawn)
+            db.execute("UPDATE run_sites SET reports_withdrawn = reports_withdrawn + ? "
+                       "WHERE run_id = ? AND site_id = ?", [len(withdrawn), run_id, site_id])
+    return total
 
 
 def exit_code(outcome: str | None) -> int:

@@ -55,8 +55,8 @@ class SiteLedger:
         self.settle(request.meta.get("site_id"))
 
 
-class _HasLedger(Protocol):
-    ledger: SiteLedger
+class _Settles(Protocol):
+    def request_settled(self, request: Request | None) -> None: ...
 
 
 def settles(method: Callable[..., Any]) -> Callable[..., Iterator[Any]]:
@@ -67,11 +67,11 @@ def settles(method: Callable[..., Any]) -> Callable[..., Iterator[Any]]:
     """
 
     @wraps(method)
-    def wrapper(self: _HasLedger, response_or_failure: Any, *args: Any, **kwargs: Any) -> Iterator[Any]:
+    def wrapper(self: _Settles, response_or_failure: Any, *args: Any, **kwargs: Any) -> Iterator[Any]:
         request = getattr(response_or_failure, "request", None)
         try:
             yield from method(self, response_or_failure, *args, **kwargs) or ()
         finally:
-            self.ledger.settle(request.meta.get("site_id") if request is not None else None)
+            self.request_settled(request)
 
     return wrapper

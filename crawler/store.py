@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from crawler import versions
 from crawler.clock import now
 from crawler.documents import DOCUMENT_TYPES
 from crawler.errors import OTHER
@@ -25,7 +26,10 @@ from crawler.seeds import Seed
 EXPORT_FIELDS = (
     "url", "urls", "site_id", "title", "body", "region", "agency", "report_year", "publish_date",
     "attachments", "tables", "flags", "sha256", "fetched_at", "kind", "search_text", "level", "edition",
+    "version", "withdrawn_at",
 )
+# What saving a report was (save_report): a report not known, the same text again, a new text of a known report.
+NEW, SEEN, CHANGED = "new", "seen", "changed"
 
 
 FTS_COLUMNS = ("title", "body", "search_text")
@@ -62,30 +66,35 @@ SCHEMA: dict[str, tuple[dict[str, type], str | tuple[str, ...]]] = {
                "detected_at": str, "column_url": str, "column_via": str}, "id"),
     "runs": ({"id": int, "started_at": str, "finished_at": str, "seeds_file": str, "sites": str, "status": str,
               "pages": int, "reports_new": int, "reports_seen": int, "errors": int, "stats": str, "sites_ok": int,
-              "sites_partial": int, "sites_failed": int, "outcome": str}, "id"),
+              "sites_partial": int, "sites_failed": int, "outcome": str, "crawl_id": int}, "id"),
     # One row per run and per site of it (crawler/runs.py: outcomes, failing_since).
     "run_sites": ({"run_id": int, "site_id": str, "pages": int, "not_modified": int, "reports_new": int,
                    "reports_seen": int, "reports_changed": int, "reports_withdrawn": int, "errors": int,
                    "errors_by_kind": str, "started_at": str, "finished_at": str, "duration_s": float,
                    "outcome": str, "reason": str}, ("run_id", "site_id")),
     "pages": ({"url": str, "site_id": str, "status": int, "fetched_at": str, "sha256": str, "content_type": str,
-               "length": int, "run_id": int}, "url"),
+               "length": int, "run_id": int, "etag": str, "last_modified": str}, "url"),
     "reports": ({"id": str, "url": str, "site_id": str, "title": str, "body": str, "region": str, "agency": str,
                  "report_year": int, "publish_date": str, "attachments": str, "tables": str, "flags": str,
                  "evidence": str, "sha256": str, "fetched_at": str, "kind": str, "template": str,
                  "extracted_by": str, "first_seen": str, "last_seen": str, "search_text": str, "page_meta": str,
-                 "level": str, "edition": str, "outline": str, "metadata_evidence": str}, "id"),
+                 "level": str, "edition": str, "outline": str, "metadata_evidence": str, "version": int,
+                 "withdrawn_at": str, "last_checked": str}, "id"),
     "report_urls": ({"report_id": str, "url": str, "site_id": str, "fetched_at": str, "page_sha256": str,
                      "list_title": str, "list_date": str, "referer": str, "first_seen": str, "last_seen": str,
-                     "found_via": str},
+                     "found_via": str, "withdrawn_at": str, "last_checked": str},
                     ("report_id", "url")),
+    # Every text a report had (crawler/versions.py: what changed from the one before); ``current`` marks one.
+    "report_versions": ({"report_id": str, "version": int, "hash": str, "sha256": str, "body": str, "tables": str,
+                         "url": str, "fetched_at": str, "changes": str, "current": int}, ("report_id", "version")),
     "listings": ({"site_id": str, "url": str, "title": str, "list_date": str, "kind": str, "reason": str,
                   "list_url": str, "first_seen": str, "last_seen": str}, ("site_id", "url")),
     "errors": ({"id": int, "run_id": int, "site_id": str, "url": str, "reason": str, "at": str, "kind": str}, "id"),
     "report_stats": ({"report_id": str, "table_name": str, "row_label": str, "column_label": str, "value": float},
                      ("report_id", "table_name", "row_label", "column_label")),
     "attachment_files": ({"report_id": str, "url": str, "name": str, "filename": str, "type": str, "sha256": str,
-                          "size": int, "status": str, "path": str}, ("report_id", "url")),
+                          "size": int, "status": str, "path": str, "etag": str, "last_modified": str},
+                         ("report_id", "url")),
 }
 
 
@@ -104,6 +113,7 @@ def ensure_schema(db: Database) -> None:
     db.table("pages").create_index(["site_id"], if_not_exists=True)
     db.table("report_urls").create_index(["url"], if_not_exists=True)
     db.table("reports").create_index(["site_id", "report_year"], if_not_exists=True)
+    db.table("report_versions").create_index(["hash"], if_not_exists=True)
     fts = db.table("reports").detect_fts()
     if not fts or "search_text" not in db.table(fts).columns_dict:
         # trigram tokens let FTS find Chinese words, which have no spaces between them; search_text makes a
@@ -175,19 +185,45 @@ def _canonical(urls: list[str]) -> str:
     return min(urls, key=lambda u: (len(u), u))
 
 
-def save_report(db: Database, item: ReportPage) -> bool:
-    """Store a cleaned report; the same text found at another URL adds that URL. True if the report is new."""
-    report_id = report_key(item)
+def resolve_report(db: Database, item: ReportPage) -> tuple[str, str, bool]:
+    """The report an item is, what saving it is (NEW, SEEN, CHANGED), and whether its text is the report's current
+    one. A report keeps the id it got first, so that citing it holds across versions: a text any report had is that
+    report (an older text served again is seen, the current one unchanged); a different text at a URL of a report
+    of the same year (or an unknown one) is a new version of it; anything else is a new report."""
+    key = report_key(item)
+    if hit := next(db.query("SELECT report_id, current FROM report_versions WHERE hash = ? ORDER BY current DESC "
+                            "LIMIT 1", [key]), None):
+        return hit["report_id"], SEEN, bool(hit["current"])
+    if db.table("reports").count_where("id = ?", [key]):
+        return key, SEEN, True  # a corpus from before versions
+    for row in db.query("SELECT r.id, r.report_year FROM report_urls u JOIN reports r ON r.id = u.report_id "
+                        "WHERE u.url = ? ORDER BY u.last_seen DESC", [item.url]):
+        if row["report_year"] is None or item.report_year is None or row["report_year"] == item.report_year:
+            return row["id"], CHANGED, True
+    return key, NEW, True
+
+
+def save_report(db: Database, item: ReportPage) -> str:
+    """Store a cleaned report (one transaction); the same text found at another URL adds that URL, a new text of
+    a known report adds a version (resolve_report). Returns NEW, SEEN or CHANGED."""
+    with db.atomic():
+        return _save_report(db, item)
+
+
+def _save_report(db: Database, item: ReportPage) -> str:
+    report_id, outcome, current = resolve_report(db, item)
     seen_at = now()
-    existing = db.table("reports").get(report_id) if db.table("reports").count_where("id = ?", [report_id]) else None
     db.table("report_urls").upsert(
         {"report_id": report_id, "url": item.url, "site_id": item.site_id, "fetched_at": item.fetched_at,
          "page_sha256": item.page_sha256, "list_title": item.list_title, "list_date": item.list_date,
-         "referer": item.referer, "last_seen": seen_at, "found_via": item.found_via},
+         "referer": item.referer, "last_seen": seen_at, "found_via": item.found_via, "withdrawn_at": None},
         pk=("report_id", "url"),
     )
     db.execute("UPDATE report_urls SET first_seen = ? WHERE report_id = ? AND url = ? AND first_seen IS NULL",
                [seen_at, report_id, item.url])
+    if not current:  # an older text served again: the report's current text stays
+        db.execute("UPDATE reports SET withdrawn_at = NULL, last_seen = ? WHERE id = ?", [seen_at, report_id])
+        return outcome
     urls = [r["url"] for r in db.table("report_urls").rows_where("report_id = ?", [report_id])]
     canonical = _canonical(urls)
     body = "\n".join(item.body)
@@ -202,18 +238,97 @@ def save_report(db: Database, item: ReportPage) -> bool:
         "extracted_by": item.extracted_by, "last_seen": seen_at,
         "page_meta": json.dumps({k: item.meta[k] for k in STANDARD_META if k in item.meta}, ensure_ascii=False),
         "level": item.level, "edition": item.edition, "outline": json.dumps(item.outline, ensure_ascii=False),
-        "metadata_evidence": json.dumps(item.metadata_evidence, ensure_ascii=False),
+        "metadata_evidence": json.dumps(item.metadata_evidence, ensure_ascii=False), "withdrawn_at": None,
     }
-    if existing is None or item.url == canonical:
+    if outcome == NEW or item.url == canonical:
         row.update(site_id=item.site_id, fetched_at=item.fetched_at)
-    if existing is None:
-        row["first_seen"] = seen_at
+    if outcome == NEW:
+        row.update(first_seen=seen_at, version=1)
         db.table("reports").insert(row)
+        _add_version(db, report_id, 1, item, None)
     else:
+        if outcome == CHANGED:
+            previous = _current_version(db, report_id)
+            row["version"] = version = int(previous["version"]) + 1
+            _add_version(db, report_id, version, item, versions.changes(
+                previous["body"].split("\n") if previous["body"] else [], item.body,
+                json.loads(previous["tables"]) if previous["tables"] else None, item.tables))
         db.table("reports").update(report_id, row)
     save_stats(db, report_id, item.tables)
     save_attachment_files(db, report_id, item.attachment_files)
-    return existing is None
+    return outcome
+
+
+def _current_version(db: Database, report_id: str) -> dict[str, Any]:
+    """The report's current version; a report stored before versions existed gets its version 1 first."""
+    if row := next(db.query("SELECT * FROM report_versions WHERE report_id = ? AND current = 1", [report_id]), None):
+        return row
+    stored = db.table("reports").get(report_id)
+    first = {"report_id": report_id, "version": 1, "hash": report_id, "sha256": stored["sha256"],
+             "body": stored["body"], "tables": stored["tables"], "url": stored["url"],
+             "fetched_at": stored["fetched_at"], "changes": None, "current": 1}
+    db.table("report_versions").insert(first, pk=("report_id", "version"))
+    return first
+
+
+def _add_version(db: Database, report_id: str, version: int, item: ReportPage, change: dict | None) -> None:
+    body = "\n".join(item.body)
+    db.execute("UPDATE report_versions SET current = 0 WHERE report_id = ?", [report_id])
+    db.table("report_versions").insert(
+        {"report_id": report_id, "version": version, "hash": report_key(item),
+         "sha256": hashlib.sha256(body.encode("utf-8")).hexdigest(), "body": body,
+         "tables": json.dumps(item.tables, ensure_ascii=False) if item.tables is not None else None,
+         "url": item.url, "fetched_at": item.fetched_at,
+         "changes": json.dumps(change, ensure_ascii=False) if change is not None else None, "current": 1},
+        pk=("report_id", "version"))
+
+
+def report_versions(db: Database, report_id: str) -> list[dict[str, Any]]:
+    """A report's texts, oldest first, each with what changed from the one before."""
+    return [{**row, "changes": json.loads(row["changes"]) if row["changes"] else None} for row in db.query(
+        "SELECT * FROM report_versions WHERE report_id = ? ORDER BY version", [report_id])]
+
+
+def record_check(db: Database, url: str, at: str | None = None) -> str | None:
+    """A stored report's page revalidated unchanged (a 304, or the same bytes): checked now, no new version.
+    The report's id, or None when the URL is no report's."""
+    row = next(db.query("SELECT report_id FROM report_urls WHERE url = ? ORDER BY last_seen DESC", [url]), None)
+    if row is None:
+        return None
+    at = at or now()
+    with db.atomic():
+        db.execute("UPDATE report_urls SET last_checked = ?, last_seen = ? WHERE url = ?", [at, at, url])
+        db.execute("UPDATE reports SET last_checked = ?, last_seen = ? WHERE id = ?", [at, at, row["report_id"]])
+    return str(row["report_id"])
+
+
+def mark_withdrawn(db: Database, url: str, at: str | None = None) -> list[str]:
+    """A report URL that answered 404/410, or is gone from its list: withdrawn there, with the date, never
+    deleted; a report all of whose URLs are withdrawn is withdrawn. The ids of the reports newly withdrawn."""
+    at = at or now()
+    with db.atomic():
+        ids = [r["report_id"] for r in db.query(
+            "SELECT report_id FROM report_urls WHERE url = ? AND withdrawn_at IS NULL", [url])]
+        db.execute("UPDATE report_urls SET withdrawn_at = ? WHERE url = ? AND withdrawn_at IS NULL", [at, url])
+        gone = [i for i in ids if not db.table("report_urls").count_where(
+            "report_id = ? AND withdrawn_at IS NULL", [i])]
+        for report_id in gone:
+            db.execute("UPDATE reports SET withdrawn_at = ? WHERE id = ? AND withdrawn_at IS NULL", [at, report_id])
+    return gone
+
+
+def withdraw_unlisted(db: Database, site_id: str, since: str) -> list[str]:
+    """Reports gone from their lists: the list page that linked a report URL was read again since ``since`` (the
+    crawl's start) and no list page of the site shows the URL any more (a report moved to page 2 is still
+    listed; one linked from elsewhere, never listed, is not judged). Marked as mark_withdrawn does; the ids of
+    the reports newly withdrawn."""
+    rows = db.query(
+        "SELECT DISTINCT u.url FROM report_urls u JOIN pages p ON p.url = u.referer "
+        "WHERE u.site_id = ? AND u.withdrawn_at IS NULL AND p.fetched_at >= ? AND p.status < 400 "
+        "AND EXISTS (SELECT 1 FROM listings l WHERE l.site_id = u.site_id AND l.url = u.url) "
+        "AND NOT EXISTS (SELECT 1 FROM listings l WHERE l.site_id = u.site_id AND l.url = u.url "
+        "AND l.last_seen >= ?)", [site_id, since, since])
+    return [report_id for row in list(rows) for report_id in mark_withdrawn(db, row["url"])]
 
 
 def save_attachment_files(db: Database, report_id: str, files: list[dict[str, Any]]) -> None:
@@ -221,6 +336,16 @@ def save_attachment_files(db: Database, report_id: str, files: list[dict[str, An
     columns = [c for c in SCHEMA["attachment_files"][0] if c != "report_id"]
     db.table("attachment_files").upsert_all([{"report_id": report_id, **{c: f.get(c) for c in columns}} for f in files],
                                       pk=("report_id", "url"))
+
+
+def stored_file(db: Database, url: str) -> dict[str, Any] | None:
+    """The copy the corpus holds of a file (an attachment, a report published as a file), while the file is still
+    on disk: what a 304 for its URL keeps."""
+    for row in db.query("SELECT * FROM attachment_files WHERE url = ? AND sha256 IS NOT NULL AND path IS NOT NULL "
+                        "ORDER BY rowid DESC", [url]):
+        if Path(row["path"]).is_file():
+            return row
+    return None
 
 
 def save_stats(db: Database, report_id: str, tables: dict | None) -> None:
@@ -235,7 +360,8 @@ def save_stats(db: Database, report_id: str, tables: dict | None) -> None:
 
 def item_record(item: ReportPage) -> dict[str, Any]:
     """A report read but not stored, in the export contract's shape (what ``govcrawl extract`` prints): its one URL
-    is its canonical URL; a page read outside a crawl has no site and no fetch time (null)."""
+    is its canonical URL, its text version 1 (as storing it would make it); a page read outside a crawl has no
+    site and no fetch time (null)."""
     body = "\n".join(item.body)
     record = {
         "url": item.url, "urls": [item.url], "site_id": item.site_id or None, "title": item.title, "body": body,
@@ -243,7 +369,7 @@ def item_record(item: ReportPage) -> dict[str, Any]:
         "publish_date": item.publish_date, "attachments": item.attachments, "tables": item.tables,
         "flags": sorted(item.flags), "sha256": hashlib.sha256(body.encode("utf-8")).hexdigest(),
         "fetched_at": item.fetched_at or None, "kind": item.kind, "search_text": item.search_text,
-        "level": item.level, "edition": item.edition,
+        "level": item.level, "edition": item.edition, "version": 1, "withdrawn_at": None,
     }
     return {name: record[name] for name in EXPORT_FIELDS}
 
@@ -256,6 +382,7 @@ def export_records(db: Database) -> Iterator[dict[str, Any]]:
         record = {
             **{name: row.get(name) for name in EXPORT_FIELDS},
             "urls": urls,
+            "version": row["version"] or 1,  # a report stored before versions has its one text
             "attachments": json.loads(row["attachments"] or "[]"),
             "tables": json.loads(row["tables"]) if row["tables"] else None,
             "flags": json.loads(row["flags"] or "[]"),

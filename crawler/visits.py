@@ -32,6 +32,7 @@ class Visit:
     via: str | None = None
     candidate: bool = False  # a report link whose list title says too little: the page's own title decides
     page_of: str | None = None  # a further page of the list at this URL (a pager's, an API's page)
+    probe: tuple[str, int] | None = None  # a fallback's page URL form and the page number it asks for
 
     def __post_init__(self) -> None:
         if self.role not in ROLES:
@@ -47,4 +48,6 @@ class Visit:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Visit:
-        return cls(**{**data, "headers": tuple(tuple(pair) for pair in data.get("headers") or ())})
+        probe = data.get("probe")
+        return cls(**{**data, "headers": tuple(tuple(pair) for pair in data.get("headers") or ()),
+                      "probe": (probe[0], int(probe[1])) if probe else None})

@@ -3,7 +3,9 @@ pipelines/file_text.py).
 
 Downloads go through Scrapy's FilesPipeline, so through the crawler's downloader: robots.txt, the proxy and the
 politeness settings apply, and the size cap is the request's ``download_maxsize``. Each file is recorded in
-``item.attachment_files`` (url, link text, file name, type sniffed from the bytes, sha256, size, status, path).
+``item.attachment_files`` (url, link text, file name, type sniffed from the bytes, sha256, size, status, path,
+and the validators it was served with). A file the corpus holds is revalidated (If-None-Match,
+If-Modified-Since); a 304 keeps the stored copy.
 """
 
 from __future__ import annotations
@@ -21,9 +23,11 @@ from scrapy.http.request import NO_CALLBACK
 from scrapy.pipelines.files import FilesPipeline
 from scrapy.pipelines.media import _MediaRequestFiltered
 
+from crawler import store
 from crawler.documents import sniff
 from crawler.errors import HTTP, OTHER, describe
 from crawler.items import ReportPage
+from crawler.revisit import Stored, validators
 from crawler.text import clean_line
 
 if TYPE_CHECKING:
@@ -95,6 +99,7 @@ class AttachmentsPipeline(FilesPipeline):
         self.folder = Path(store_uri)
         self.max_bytes = crawler.settings.getint("GOVCRAWL_ATTACHMENT_MAX_BYTES", DEFAULT_MAX_BYTES)
         self.run_id: int | None = crawler.settings.getint("GOVCRAWL_RUN_ID") or None
+        self.db = store.open_db(crawler.settings.get("GOVCRAWL_DB"))
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -102,11 +107,17 @@ class AttachmentsPipeline(FilesPipeline):
         folder = settings.get("GOVCRAWL_FILES") or Path(settings.get("GOVCRAWL_DB")).parent / "files"
         return cls(str(folder), crawler=crawler)
 
+    def close_spider(self) -> None:
+        self.db.close()
+
     def get_media_requests(self, item: ReportPage, info: MediaPipeline.SpiderInfo) -> list[Request]:
         requests = []
         for url in item.attachments:
             referer = item.referer if url == item.url else item.url  # the page a browser would come from
-            requests.append(Request(url, callback=NO_CALLBACK, headers={"Referer": referer} if referer else None,
+            headers = {"Referer": referer} if referer else {}
+            if stored := store.stored_file(self.db, url):
+                headers.update(Stored(stored["etag"], stored["last_modified"], stored["sha256"]).headers())
+            requests.append(Request(url, callback=NO_CALLBACK, headers=headers or None,
                                     meta={"download_maxsize": self.max_bytes, "site_id": item.site_id}))
         return requests
 
@@ -135,7 +146,14 @@ class AttachmentsPipeline(FilesPipeline):
             self, response: Response, request: Request, info: MediaPipeline.SpiderInfo, *,
             item: Any = None) -> dict[str, Any]:
         record: dict[str, Any] = {"url": request.url, "filename": served_name(
-            response.url, response.headers.get("Content-Disposition"))}
+            response.url, response.headers.get("Content-Disposition")), **validators(response)}
+        if response.status == 304 and (kept := store.stored_file(self.db, request.url)):
+            self.crawler.stats.inc_value("govcrawl/attachments/not_modified")
+            record = {**{k: kept[k] for k in ("filename", "type", "sha256", "size", "status", "path", "etag",
+                                                 "last_modified")},
+                      **{k: v for k, v in record.items() if v and k != "filename"}}
+            self._fetched(request.url, record)
+            return record
         if response.status != 200 or not response.body:
             record["status"] = f"http {response.status}" if response.status != 200 else "empty"
             if response.status != 200:

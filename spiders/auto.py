@@ -15,7 +15,9 @@ import scrapy
 from scrapy.http import TextResponse
 
 from crawler import signals
+from crawler.frontier import Row
 from crawler.pages import Family
+from crawler.seeds import Seed
 from crawler.visits import Visit
 from spiders import load_families
 from spiders.base import GovSpider
@@ -52,12 +54,13 @@ class AutoSpider(GovSpider):
             return  # a column that needed the browser settles it; reports only decide undecided sites
         scores = self.scores.setdefault(site_id, Counter())
         reasons = self.reasons.setdefault(site_id, {})
+        scored = scores.total()
         for family in self.candidates:
             for reason in family(response).fingerprint():
                 if reason not in reasons.setdefault(family.name, []):
                     reasons[family.name].append(reason)
                     scores[family.name] += ROLE_WEIGHT[role]
-        if not scores:
+        if scores.total() == scored:
             return
         current = self.chosen.get(site_id)
         best = max(self.candidates, key=lambda f: (scores[f.name], f is current))  # a tie keeps the choice
@@ -66,6 +69,24 @@ class AutoSpider(GovSpider):
             self.crawler.stats.set_value(f"govcrawl/template/{site_id}", best.name)
             self.crawler.signals.send_catch_log(signals.template_chosen, site_id=site_id, template=best.name,
                                                 reasons=reasons[best.name])
+        self.keep(site_id)
+
+    def resumed(self, seed: Seed, rows: list[Row]) -> None:
+        """A resumed crawl goes on with the scores and the choice the earlier runs of it made."""
+        super().resumed(seed, rows)
+        if kept := self.frontier.kept(seed.id, "auto"):
+            self.scores[seed.id] = Counter(kept["scores"])
+            self.reasons[seed.id] = kept["reasons"]
+            known: list[type[Family]] = [*self.candidates, JsRendered, self.family]
+            if family := {f.name: f for f in known}.get(kept["chosen"] or ""):
+                self.chosen[seed.id] = family
+
+    def keep(self, site_id: str) -> None:
+        """Keep the site's scores and choice in the frontier (a crash loses neither)."""
+        chosen = self.chosen.get(site_id)
+        self.frontier.keep(site_id, "auto", {"scores": self.scores.get(site_id, {}),
+                                             "reasons": self.reasons.get(site_id, {}),
+                                             "chosen": chosen.name if chosen else None})
 
     def before_done(self, site_id: str) -> bool:
         """A site no family's fingerprint matched is read as generic, and recorded so."""
@@ -75,6 +96,7 @@ class AutoSpider(GovSpider):
             self.chosen[site_id] = self.family
             self.crawler.signals.send_catch_log(signals.template_chosen, site_id=site_id, template=self.family.name,
                                                 reasons=["no family's fingerprint matched a page of the site"])
+            self.keep(site_id)
         return False
 
     def fetch(self, visit: Visit) -> Iterator[scrapy.Request]:
@@ -84,4 +106,5 @@ class AutoSpider(GovSpider):
             self.crawler.signals.send_catch_log(
                 signals.template_chosen, site_id=visit.site_id, template=JsRendered.name,
                 reasons=[f"column {visit.url} lists no report without JavaScript"])
+            self.keep(visit.site_id)
         yield from super().fetch(visit)

@@ -19,11 +19,12 @@ from scrapy.http import Response, TextResponse
 from crawler import pages, signals
 from crawler.classify import ANNUAL_REPORT, classify_title
 from crawler.errors import STUB
+from crawler.frontier import KEY
 from crawler.items import ReportPage
 from crawler.pages import Anchor, ListPage, anchors, is_html, is_report_link
 from crawler.rendered import list_api, rendered_pages
 from crawler.settling import settles
-from crawler.site_spider import SiteSpider, bounded_row
+from crawler.site_spider import HELD, SiteSpider, bounded_row
 from crawler.stubs import REDIRECT_NOTICE, Redirect, redirect_of
 from crawler.visits import Visit
 
@@ -34,14 +35,13 @@ FORM_BODY = (("Content-Type", "application/x-www-form-urlencoded; charset=UTF-8"
 class GovSpider(SiteSpider):
     """The walk of every govcrawl spider (the per-family spiders: spiders/families.py; auto: spiders/auto.py)."""
 
-    async def start(self) -> AsyncIterator[scrapy.Request]:
+    async def start(self) -> AsyncIterator[scrapy.Request | ReportPage]:
         for seed in self.sites.values():
             starts = [Visit(seed.id, seed.url, "listing")]
             if seed.report_column:
                 starts.append(Visit(seed.id, seed.report_column, "column", via="report_column"))
-            for visit in starts:
-                for request in self.fetch(visit):
-                    yield request
+            for first in self.begin_site(seed, starts):
+                yield first
 
     # -- the walk ---------------------------------------------------------------------------------
     @settles
@@ -91,7 +91,7 @@ class GovSpider(SiteSpider):
                 yield from self.fetch(self.next_visit(response, anchor.url, "column"))
         if is_html(response) and visit.role == "column":
             self.fallbacks.saw_column(visit)
-        if probe := self.fallbacks.next_probe(response.url, new):
+        if probe := self.fallbacks.next_probe(visit, new):
             yield from self.fetch(probe)
         yield from self.list_pages(response, page.next_pages())
 
@@ -135,7 +135,7 @@ class GovSpider(SiteSpider):
                         self.bounds.stop(visit.site_id, rendered.url, "list_pages")
                         break
         finally:
-            self.ledger.settle(visit.site_id)
+            self.request_settled(response.request)
 
     def report(self, response: Response, anchor: Anchor) -> Iterator[scrapy.Request | ReportPage]:
         """A report linked from ``response``: its page to fetch, or the item of a report that is a file."""
@@ -147,16 +147,16 @@ class GovSpider(SiteSpider):
         seed = self.sites[visit.site_id]
         if not self.bounds.is_document(seed, visit.url):
             yield from self.fetch(visit)
-        elif visit.url not in self.documents and not visit.candidate:
-            self.documents.add(visit.url)
+        elif not visit.candidate and (key := self.frontier.add(visit)):
             self.crawler.stats.inc_value("govcrawl/report_documents")
             self.ledger.opened(seed.id)  # in flight until the pipelines are done with it
-            yield ReportPage.of_document(seed, visit.url, self.family_for(seed.id).name, visit.list_title,
-                                         visit.list_date, visit.referer, visit.via)
+            yield self.document(visit, key)
 
     @settles
     def parse_report(self, response: Response) -> Iterator[Any]:
         visit = self.visit_of(response)
+        if self.unchanged(response):
+            return
         if not isinstance(response, TextResponse) or b"html" not in (response.headers.get("Content-Type") or b"html"):
             self.crawler.stats.inc_value("govcrawl/report_not_html")
             self.logger.info("site %s: report link %s is not an HTML page; skipped", visit.site_id, response.url)
@@ -176,8 +176,12 @@ class GovSpider(SiteSpider):
         if visit.via and visit.via.startswith("fallback:"):
             self.crawler.stats.inc_value(f"govcrawl/{visit.via.replace(':', '/')}/{visit.site_id}")
         self.ledger.opened(visit.site_id)  # in flight until the pipelines are done with it
-        yield ReportPage.of_page(self.sites[visit.site_id], response, family.name, family.report_selectors(),
-                                 visit.list_title, visit.list_date, visit.referer, visit.via)
+        assert response.request is not None
+        response.request.meta[HELD] = True  # its visit is done when its report is stored
+        item = ReportPage.of_page(self.sites[visit.site_id], response, family.name, family.report_selectors(),
+                                  visit.list_title, visit.list_date, visit.referer, visit.via)
+        item.visit_key = response.request.meta[KEY]
+        yield item
 
     def follow_stub(self, response: TextResponse, redirect: Redirect) -> Iterator[scrapy.Request | ReportPage]:
         """A report link that led to a stub sending the browser on (a script, a refresh the downloader left): its
@@ -200,9 +204,11 @@ class GovSpider(SiteSpider):
         title = pages.page_title(response)
         kind = classify_title(title)
         reason = f"{kind.reason} (decided on the page's own title; listed as {visit.list_title!r})"
-        self.crawler.signals.send_catch_log(signals.list_read, site_id=visit.site_id, list_url=visit.referer, entries=[
-            bounded_row({"url": response.url, "title": title or visit.list_title, "date": visit.list_date,
-                         "kind": kind.kind, "reason": reason})])
+        row = bounded_row({"url": response.url, "title": title or visit.list_title, "date": visit.list_date,
+                           "kind": kind.kind, "reason": reason})
+        self.decisions[visit.url] = row
+        self.crawler.signals.send_catch_log(signals.list_read, site_id=visit.site_id, list_url=visit.referer,
+                                            entries=[row])
         self.crawler.stats.inc_value(f"govcrawl/candidates/{'kept' if kind.kind == ANNUAL_REPORT else 'dropped'}")
         if kind.kind == ANNUAL_REPORT and visit.referer:
             self.column_found(visit, visit.referer)

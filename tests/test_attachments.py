@@ -394,8 +394,8 @@ def test_store_keeps_text_less_reports_apart_and_files_once(tmp_path: Path) -> N
         item.url = f"http://www.jinchuan.gov.cn/zwgk/t{n}.html"
         item.flag("needs_ocr")
         scans.append(item)
-    assert [store.save_report(db, s) for s in scans] == [True, True]  # two scans are two reports, not one empty text
-    assert store.save_report(db, scans[0]) is False
+    assert [store.save_report(db, s) for s in scans] == [store.NEW, store.NEW]  # two scans are two reports, not one empty text
+    assert store.save_report(db, scans[0]) == store.SEEN
     rows = list(db["attachment_files"].rows)
     assert len(rows) == 2 and {r["sha256"] for r in rows} == {s.attachment_files[0]["sha256"] for s in scans}
     assert {r["report_id"] for r in rows} == {store.report_key(s) for s in scans}

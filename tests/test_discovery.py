@@ -197,9 +197,11 @@ def test_a_hole_in_the_years_brings_the_fallbacks_once() -> None:
         ("http://www.jingning.gov.cn/zfxxgk/nb/index.html?page=2", "column", "fallback:pager_forms"),
     ]
     assert fallbacks.visits("jingning", rendered=set()) == []  # tried once
-    following = fallbacks.next_probe("http://www.jingning.gov.cn/zfxxgk/nb/index_1.html", new_reports=2)
+    following = fallbacks.next_probe(visits[1], new_reports=2)  # the page brought reports: the next one
     assert following is not None and following.url == "http://www.jingning.gov.cn/zfxxgk/nb/index_2.html"
-    assert fallbacks.next_probe("http://www.jingning.gov.cn/zfxxgk/nb/index_2.html", new_reports=0) is None
+    assert following.probe == ("{stem}_{n}{ext}", 2) and following.page_of == column.url
+    assert Visit.from_dict(following.as_dict()) == following  # a resumed crawl goes on from the stored visit
+    assert fallbacks.next_probe(following, new_reports=0) is None
 
 
 def test_no_hole_no_fallback() -> None:

@@ -26,8 +26,8 @@ def report(url: str, body: list[str] = BODY, site_id: str = "tieling", **extra: 
 
 def test_same_report_twice_adds_no_rows(tmp_path: Path) -> None:
     db = store.open_db(tmp_path / "c.db")
-    assert store.save_report(db, report("http://www.tieling.gov.cn/a/t1.html")) is True
-    assert store.save_report(db, report("http://www.tieling.gov.cn/a/t1.html")) is False
+    assert store.save_report(db, report("http://www.tieling.gov.cn/a/t1.html")) == store.NEW
+    assert store.save_report(db, report("http://www.tieling.gov.cn/a/t1.html")) == store.SEEN
     assert db.table("reports").count == 1 and db.table("report_urls").count == 1
 
 
