@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 
 from scrapy.spidermiddlewares.httperror import HttpError
 
+from crawler.classify import ANNUAL_REPORT
+
 if TYPE_CHECKING:
     from scrapy.http import Response
     from sqlite_utils import Database
@@ -52,6 +54,18 @@ def stored_pages(db: Database, site_ids: list[str]) -> dict[str, Stored]:
         "SELECT r.url, p.etag, p.last_modified, r.page_sha256 FROM report_urls r LEFT JOIN pages p ON p.url = r.url "
         "WHERE r.site_id IN (SELECT value FROM json_each(?)) AND r.withdrawn_at IS NULL", [json.dumps(site_ids)])
     return {r["url"]: Stored(r["etag"], r["last_modified"], r["page_sha256"]) for r in rows}
+
+
+def stored_listings(db: Database, site_ids: list[str]) -> dict[str, dict[str, str | None]]:
+    """The listings rows of the reports these sites' corpus holds, by URL: a recrawl that finds a report page
+    unchanged does not decide it again, so a cut-short list title read again keeps the kind its page gave it."""
+    if not (db.table("listings").exists() and db.table("report_urls").exists()):
+        return {}
+    rows = db.query(
+        "SELECT l.url, l.title, l.list_date AS date, l.kind, l.reason FROM listings l JOIN report_urls r "
+        "ON r.site_id = l.site_id AND r.url = l.url WHERE l.site_id IN (SELECT value FROM json_each(?)) "
+        "AND r.withdrawn_at IS NULL AND l.kind = ?", [json.dumps(site_ids), ANNUAL_REPORT])
+    return {r["url"]: r for r in rows}
 
 
 def gone(failure: Failure) -> bool:

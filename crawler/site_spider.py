@@ -25,7 +25,7 @@ from crawler.frontier import DONE, KEY, OPEN, Frontier, Row, visit_key
 from crawler.items import ReportPage
 from crawler.pages import Anchor, Family
 from crawler.rendered import render_meta
-from crawler.revisit import Stored, gone, stored_pages
+from crawler.revisit import Stored, gone, stored_listings, stored_pages
 from crawler.seeds import Seed, load_seeds
 from crawler.settling import SiteLedger, settles
 from crawler.stubs import REDIRECT_NOTICE
@@ -78,6 +78,7 @@ class SiteSpider(scrapy.Spider):
         spider.ledger = SiteLedger(crawler.signals, before_done=spider.before_done)
         spider.frontier = Frontier.from_crawler(crawler, list(spider.sites))
         spider.stored = stored_pages(spider.frontier.db, list(spider.sites))
+        spider.decisions = stored_listings(spider.frontier.db, list(spider.sites))
         crawler.signals.connect(spider.redirect_scheduled, scrapy.signals.request_scheduled)
         # The browser reaches the spider's sites and nothing else (its launch options are read when it starts).
         proxy = crawler.settings.get("GOVCRAWL_PROXY") or environment_proxy()
