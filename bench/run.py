@@ -97,7 +97,36 @@ def bench_cleaning() -> dict[str, dict[str, float]]:
     return figures
 
 
+def bench_recrawl() -> dict[str, float]:
+    """A crawl of the fixture world, then a second one of the same corpus with nothing changed: its requests,
+    body bytes (as the replay server sent them) and wall time as ratios of the first's."""
+    server = ReplayServer(ReplayWorld(PORTALS)).start_background()
+    figures: list[tuple[int, int, float]] = []
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            for _ in range(2):
+                server.requests.clear()
+                start = time.perf_counter()
+                subprocess.run([sys.executable, "-m", "crawler", "crawl", "--seeds", "seeds/demo.yaml", "--db",
+                                str(Path(tmp) / "bench.db"), "--proxy", server.url, "--delay", "0", "--log-level",
+                                "ERROR"], cwd=ROOT, check=True, capture_output=True)
+                wall = time.perf_counter() - start
+                figures.append((len(server.requests), sum(seen.body_bytes for seen in server.requests), wall))
+            not_modified = sum(seen.status == 304 for seen in server.requests)
+    finally:
+        server.stop()
+    (requests, body, wall), (requests2, body2, wall2) = figures
+    return {"requests": requests, "bytes": body, "wall_s": wall, "requests2": requests2, "bytes2": body2,
+            "wall2_s": wall2, "not_modified": not_modified}
+
+
 def main() -> None:
+    recrawl = bench_recrawl()
+    print(f"| second crawl of an unchanged world ({recrawl['requests2']} requests, {recrawl['not_modified']} "
+          f"answered 304) | requests {recrawl['requests2'] / recrawl['requests']:.2f}, body bytes "
+          f"{recrawl['bytes2'] / recrawl['bytes']:.2f} ({recrawl['bytes2']:,} of {recrawl['bytes']:,}), wall time "
+          f"{recrawl['wall2_s'] / recrawl['wall_s']:.2f} ({recrawl['wall2_s']:.1f} s of {recrawl['wall_s']:.1f} s) "
+          f"of the first |")
     crawl = bench_crawl()
     cleaning = bench_cleaning()
     print("| benchmark | figure |")
