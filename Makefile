@@ -7,6 +7,8 @@ STAMP := $(VENV)/.installed
 CHROMIUM_STAMP := $(VENV)/.chromium
 # Debian's antiword for the text of legacy Word (.doc) attachments.
 ANTIWORD_STAMP := $(VENV)/.antiword
+# pywb, to replay the crawl's WARC files in the tests, in a venv of its own: its pins (redis 2.x) clash with ours.
+PYWB_STAMP := $(VENV)/.pywb
 
 .PHONY: setup demo test lint bench clean
 
@@ -35,11 +37,16 @@ $(ANTIWORD_STAMP): $(STAMP)
 		  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq antiword; }
 	touch $(ANTIWORD_STAMP)
 
+$(PYWB_STAMP): $(STAMP)
+	$(PYTHON) -m venv $(VENV)/pywb
+	$(VENV)/pywb/bin/pip install -q 'pywb>=2.8,<3'
+	touch $(PYWB_STAMP)
+
 # Serve the bundled offline portals on loopback, crawl seeds/demo.yaml into data/govcrawl.db, print the reports.
 demo: setup $(CHROMIUM_STAMP) $(ANTIWORD_STAMP)
 	$(BIN)/govcrawl demo --db data/govcrawl.db
 
-test: setup $(CHROMIUM_STAMP) $(ANTIWORD_STAMP)
+test: setup $(CHROMIUM_STAMP) $(ANTIWORD_STAMP) $(PYWB_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/pytest

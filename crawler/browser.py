@@ -25,6 +25,7 @@ from crawler.targets import refusal
 
 if TYPE_CHECKING:
     from crawler.politeness import HostClock
+    from crawler.warc import BrowserCapture
 
 # Debian's chromium; Playwright cannot download its own browser where only package registries are reachable.
 # Debian's /usr/bin/chromium is a wrapper that adds flags of its own (--enable-remote-extensions turns the
@@ -110,9 +111,10 @@ def wanted(url: str, resource_type: str, domains: tuple[str, ...], allow_private
 
 
 async def govern_page(page: Any, request: Any, *, domains: tuple[str, ...], hosts: HostClock | None,
-                      allow_private: bool = False) -> None:
+                      allow_private: bool = False, capture: BrowserCapture | None = None) -> None:
     """scrapy-playwright's page init callback: route every request of the page through ``wanted`` and the host
-    clock. It is registered after scrapy-playwright's own route, so it runs first and falls back to it."""
+    clock, and have ``capture`` keep what it receives. The route is registered after scrapy-playwright's own,
+    so it runs first and falls back to it."""
     counted: set[Any] = set()
 
     async def route(route: Any, pw_request: Any) -> None:
@@ -132,11 +134,14 @@ async def govern_page(page: Any, request: Any, *, domains: tuple[str, ...], host
     page.on("requestfinished", done)
     page.on("requestfailed", done)
     watch(page)
+    if capture is not None:
+        capture.watch(page)
     await page.route("**/*", route)
 
 
-def page_init(domains: tuple[str, ...], hosts: HostClock | None, allow_private: bool = False) -> Any:
-    return partial(govern_page, domains=domains, hosts=hosts, allow_private=allow_private)
+def page_init(domains: tuple[str, ...], hosts: HostClock | None, allow_private: bool = False,
+              capture: BrowserCapture | None = None) -> Any:
+    return partial(govern_page, domains=domains, hosts=hosts, allow_private=allow_private, capture=capture)
 
 
 class SessionBrowserProvider(PlaywrightBrowserProvider):

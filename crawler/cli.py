@@ -7,6 +7,7 @@ import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.cells import cell_len
@@ -16,6 +17,9 @@ from crawler import store
 from crawler.export import FORMATS, export
 from crawler.families import template_names
 from crawler.seeds import Seed, SeedError, load_seeds
+
+if TYPE_CHECKING:
+    from crawler.crawl import Capture
 
 DEFAULT_DB = "data/govcrawl.db"
 DEMO = Path(__file__).resolve().parent / "demo"  # the demo's seed list and saved portals, shipped in the package
@@ -44,7 +48,7 @@ def log_path(db: str, log_file: str | None) -> Path:
 
 def _run(seeds: list[Seed], db: str, seeds_file: str, proxy: str | None, delay: float | None,
          log_level: str | None, log_file: Path, screen_level: str | None, allow_private: bool = False,
-         wait: float = 0.0, fresh: bool = False) -> int:
+         wait: float = 0.0, fresh: bool = False, capture: Capture | None = None) -> int:
     """Crawl; the exit code of the run: 0 every site ok or partial, 3 some site failed, 1 the run failed or was
     interrupted (crawler/runs.py)."""
     from crawler.crawl import run_crawl
@@ -54,7 +58,7 @@ def _run(seeds: list[Seed], db: str, seeds_file: str, proxy: str | None, delay: 
     try:
         summary = run_crawl(seeds, db, seeds_file=seeds_file, proxy=proxy, delay=delay,
                             log_level=log_level or "INFO", log_file=log_file, shown=screen(screen_level),
-                            allow_private=allow_private, wait=wait, fresh=fresh,
+                            allow_private=allow_private, wait=wait, fresh=fresh, capture=capture,
                             waiting=lambda holder: click.echo(f"waiting: corpus {db} is in use by {holder}", err=True))
     except CorpusBusy as exc:
         click.echo(f"error: {exc}{'' if exc.waited else '; --wait to wait for it'}", err=True)
@@ -109,8 +113,12 @@ allow_private_option = click.option(
 @wait_option
 @click.option("--fresh", is_flag=True,
               help="Start the crawl over, even when the last run did not finish (by default it is resumed).")
+@click.option("--warc-dir", type=click.Path(file_okay=False), metavar="DIR",
+              help="Write the raw capture (WARC files) here [default: warc/ beside the database].")
+@click.option("--no-warc", is_flag=True, help="Keep no raw capture.")
 def crawl(seeds_file: str, db: str, sites: tuple[str, ...], proxy: str | None, delay: float | None,
-          log_level: str | None, log_file: str | None, allow_private: bool, wait: float, fresh: bool) -> None:
+          log_level: str | None, log_file: str | None, allow_private: bool, wait: float, fresh: bool,
+          warc_dir: str | None, no_warc: bool) -> None:
     """Crawl the sites of a seed list and store their annual reports.
 
     A run after one that did not finish (killed, interrupted, crashed) resumes it: what was done is not fetched
@@ -119,8 +127,13 @@ def crawl(seeds_file: str, db: str, sites: tuple[str, ...], proxy: str | None, d
     The whole log goes to the log file. On a terminal a live display shows the run, with errors (or the log at
     --log-level) above it; otherwise standard error carries the log and plain progress lines."""
     seeds = _load_seeds_or_exit(seeds_file, sites, allow_private)
+    if warc_dir and no_warc:
+        click.echo("error: --warc-dir and --no-warc contradict each other", err=True)
+        sys.exit(2)
+    from crawler.crawl import Capture
+
     sys.exit(_run(seeds, db, seeds_file, proxy, delay, log_level, log_path(db, log_file), log_level, allow_private,
-                  wait, fresh))
+                  wait, fresh, Capture(not no_warc, warc_dir)))
 
 
 @main.command("export")
@@ -128,10 +141,27 @@ def crawl(seeds_file: str, db: str, sites: tuple[str, ...], proxy: str | None, d
               help="SQLite corpus to read.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="jsonl", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here instead of standard output.")
-def export_cmd(db: str, fmt: str, output: str | None) -> None:
-    """Export the reports, one record per report (JSONL line or CSV row)."""
+@click.option("--warc-dir", type=click.Path(file_okay=False), metavar="DIR",
+              help="wacz: the crawl's WARC files are here [default: warc/ beside the database].")
+def export_cmd(db: str, fmt: str, output: str | None, warc_dir: str | None) -> None:
+    """Export the reports, one record per report (JSONL line or CSV row), or the crawl's WARC files as one WACZ
+    web archive (-o FILE.wacz) whose pages are the reports."""
+    from crawler.export import ArchiveError, export_wacz
+
+    if warc_dir and fmt != "wacz":
+        click.echo("error: --warc-dir is for --format wacz", err=True)
+        sys.exit(2)
     database = store.open_db(db)
-    if output:
+    if fmt == "wacz":
+        if not output:
+            click.echo("error: --format wacz writes a zip file: name it with -o FILE.wacz", err=True)
+            sys.exit(2)
+        try:
+            count = export_wacz(database, Path(db), Path(output), Path(warc_dir) if warc_dir else None)
+        except ArchiveError as exc:
+            click.echo(f"error: {db}: {exc}", err=True)
+            sys.exit(1)
+    elif output:
         with open(output, "w", encoding="utf-8", newline="") as out:
             count = export(database, fmt, out)
     else:

@@ -40,8 +40,17 @@ class CrawlSummary:
         return runs.exit_code(self.outcome)
 
 
+@dataclass(frozen=True)
+class Capture:
+    """Whether a crawl keeps its raw capture (crawler/warc.py), and where (None: ``warc/`` beside the corpus)."""
+
+    enabled: bool = True
+    folder: str | None = None
+
+
 def crawl_settings(db_path: str | Path, run_id: int | None, proxy: str | None, delay: float | None,
-                   log_level: str, allow_private: bool = False, crawl_id: int | None = None) -> Settings:
+                   log_level: str, allow_private: bool = False, crawl_id: int | None = None,
+                   capture: Capture | None = None) -> Settings:
     """The run's settings. Its log handlers are the run's own (crawler/progress.py: logs_to), not Scrapy's."""
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
@@ -52,6 +61,8 @@ def crawl_settings(db_path: str | Path, run_id: int | None, proxy: str | None, d
         overrides["GOVCRAWL_PROXY"] = proxy
     if delay is not None:
         overrides.update(DOWNLOAD_DELAY=delay, AUTOTHROTTLE_START_DELAY=delay)
+    if capture is not None:
+        overrides.update(GOVCRAWL_WARC=capture.enabled, GOVCRAWL_WARC_DIR=capture.folder)
     settings.setdict(overrides, priority="cmdline")
     return settings
 
@@ -59,7 +70,8 @@ def crawl_settings(db_path: str | Path, run_id: int | None, proxy: str | None, d
 def run_crawl(seeds: list[Seed], db_path: str | Path, *, seeds_file: str = "", proxy: str | None = None,
               delay: float | None = None, log_level: str = "INFO", log_file: str | Path | None = None,
               shown: Screen | None = None, allow_private: bool = False, wait: float = 0.0,
-              waiting: Callable[[str], None] | None = None, fresh: bool = False) -> CrawlSummary:
+              waiting: Callable[[str], None] | None = None, fresh: bool = False,
+              capture: Capture | None = None) -> CrawlSummary:
     """Crawl ``seeds`` into ``db_path``; a site that fails is recorded and the others go on. The log at
     ``log_level`` goes to ``log_file`` (appended); ``shown`` is the screen: the progress display and the log
     records it shows (default: standard error, crawler/progress.py: screen). Private and local targets are
@@ -67,18 +79,19 @@ def run_crawl(seeds: list[Seed], db_path: str | Path, *, seeds_file: str = "", p
     raises ``CorpusBusy``, or is waited for up to ``wait`` seconds (crawler/lock.py: corpus_lock). A run after
     one that did not finish resumes its crawl, unless ``fresh`` (crawler/frontier.py)."""
     with corpus_lock(db_path, wait, waiting):
-        return _crawl(seeds, db_path, seeds_file, proxy, delay, log_level, log_file, shown, allow_private, fresh)
+        return _crawl(seeds, db_path, seeds_file, proxy, delay, log_level, log_file, shown, allow_private, fresh,
+                      capture)
 
 
 def _crawl(seeds: list[Seed], db_path: str | Path, seeds_file: str, proxy: str | None, delay: float | None,
            log_level: str, log_file: str | Path | None, shown: Screen | None, allow_private: bool,
-           fresh: bool) -> CrawlSummary:
+           fresh: bool, capture: Capture | None) -> CrawlSummary:
     db = store.open_db(db_path)
     store.save_sites(db, seeds)
     run_id = store.start_run(db, seeds_file, [s.id for s in seeds])
     crawl_id = frontier.begin(db, run_id, fresh)
     db.close()
-    settings = crawl_settings(db_path, run_id, proxy, delay, log_level, allow_private, crawl_id)
+    settings = crawl_settings(db_path, run_id, proxy, delay, log_level, allow_private, crawl_id, capture)
     shown = shown or screen()
     process = CrawlerProcess(settings)  # configures logging (dictConfig): the run's handlers go in after it
     groups: dict[str, list[Seed]] = defaultdict(list)

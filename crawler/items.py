@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
     from crawler.seeds import Seed
 
+WARC_META = "warc"  # request meta: where an answer is in the capture (crawler/warc.py, Pointer.columns())
 # Flags of a report whose text is in a file govcrawl could not read: the record is kept without text.
 TEXT_IN_FILE = frozenset({"needs_ocr", "needs_conversion", "attachment_unreadable"})
 
@@ -73,6 +74,7 @@ class ReportPage:
     # one of kind ``stub`` is no report and is not stored as one.
     problems: list[tuple[str, str]] = field(default_factory=list)
     visit_key: str | None = None  # its visit's frontier row (crawler/frontier.py), done when the report is stored
+    warc: dict[str, Any] | None = None  # where the page's answer is in the capture (crawler/warc.py)
 
     @classmethod
     def of_page(cls, seed: Seed, response: TextResponse, template: str, body_selectors: tuple[str, ...],
@@ -83,7 +85,7 @@ class ReportPage:
                    status=response.status, fetched_at=now(), page_sha256=hashlib.sha256(response.body).hexdigest(),
                    html=response.text, template=template, body_selectors=body_selectors, list_title=list_title,
                    list_date=list_date, referer=referer, found_via=found_via, raw=response.body,
-                   encoding=response.encoding)
+                   encoding=response.encoding, warc=response.meta.get(WARC_META))
 
     @classmethod
     def of_document(cls, seed: Seed, url: str, template: str, list_title: str | None, list_date: str | None,
@@ -93,6 +95,14 @@ class ReportPage:
         return cls(site_id=seed.id, site_name=seed.name, region=seed.region, url=url, status=0, fetched_at=now(),
                    page_sha256="", html="", template=template, list_title=list_title, list_date=list_date,
                    referer=referer, found_via=found_via, attachments=[url])
+
+    def capture(self) -> dict[str, Any]:
+        """The WARC columns of the record holding its text: the page's, or for a report published as a file
+        the first document's (crawler/store.py WARC_COLUMNS; empty when nothing was captured)."""
+        if self.warc:
+            return dict(self.warc)
+        files = [f for f in self.attachment_files if f.get("warc_file") and f.get("sha256")]
+        return {k: files[0][k] for k in ("warc_file", "warc_offset", "warc_record_id")} if files else {}
 
     @property
     def holds_report(self) -> bool:

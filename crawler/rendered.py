@@ -10,7 +10,7 @@ have been read or the reader stops early.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,8 +68,10 @@ async def list_api(page: Any, shown: list[Anchor]) -> ListApi | None:
     return None
 
 
-async def rendered_pages(page: Any, first_html: str) -> AsyncGenerator[HtmlResponse, None]:
-    """The rendered list page, then each page its pager leads to, as responses to read like any list page."""
+async def rendered_pages(page: Any, first_html: str, before_close: Callable[[Any], Awaitable[None]] | None = None,
+                         ) -> AsyncGenerator[HtmlResponse, None]:
+    """The rendered list page, then each page its pager leads to, as responses to read like any list page;
+    ``before_close`` is awaited before the page is closed (the capture of what it received)."""
     html = first_html
     try:
         while True:
@@ -81,6 +83,8 @@ async def rendered_pages(page: Any, first_html: str) -> AsyncGenerator[HtmlRespo
                 return
             html = after
     finally:
+        if before_close is not None:
+            await before_close(page)
         await page.close()
 
 

@@ -57,6 +57,12 @@ GOVCRAWL_FILES = None  # attachment files; None: files/ next to GOVCRAWL_DB
 GOVCRAWL_ATTACHMENT_MAX_BYTES = 50 * 1024 * 1024
 MEDIA_ALLOW_REDIRECTS = True  # attachment links often redirect to the file
 
+# The raw capture (crawler/warc.py): WARC 1.1 files of every answer, in GOVCRAWL_WARC_DIR (None: warc/ next to
+# GOVCRAWL_DB), a new file past GOVCRAWL_WARC_MAX_BYTES.
+GOVCRAWL_WARC = True
+GOVCRAWL_WARC_DIR = None
+GOVCRAWL_WARC_MAX_BYTES = 1024 ** 3
+
 GOVCRAWL_MAX_CRAWL_DELAY = 30.0  # seconds; a robots.txt asking for more gets this
 
 DOWNLOADER_MIDDLEWARES = {
@@ -71,6 +77,8 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
     "crawler.middlewares.LoopAwareRedirectMiddleware": 600,
     "crawler.middlewares.ExplicitProxyMiddleware": 740,
+    # Next to the downloader: every answer as received (redirects, errors, compressed bodies) into the WARCs.
+    "crawler.warc.WarcCapture": 950,
 }
 
 # The stages a report page goes through. The pure ones (plain classes: process_item(item) -> item) run in

@@ -13,7 +13,8 @@ column_found = object()
 # list_read(site_id: str, list_url: str, entries: list[dict]): the entries of one list page of the column,
 # each {url, title, date, kind, reason}: what was followed and what was not, so nothing seen is lost.
 list_read = object()
-# report_checked(site_id: str, url: str): a stored report's page revalidated unchanged (a 304, or the same bytes).
+# report_checked(site_id: str, url: str, warc: dict | None): a stored report's page revalidated unchanged (a 304,
+# or the same bytes); ``warc``: where the capture of that check is (crawler/warc.py, Pointer.columns()).
 report_checked = object()
 # report_gone(site_id: str, url: str): a stored report's page answered 404 or 410: the report is withdrawn there.
 report_gone = object()

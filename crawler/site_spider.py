@@ -22,7 +22,7 @@ from crawler.errors import OFF_SITE, STUB, failure_problem
 from crawler.fallbacks import Fallbacks
 from crawler.families import template_names
 from crawler.frontier import DONE, KEY, OPEN, Frontier, Row, visit_key
-from crawler.items import ReportPage
+from crawler.items import WARC_META, ReportPage
 from crawler.pages import Anchor, Family
 from crawler.rendered import render_meta
 from crawler.revisit import Stored, gone, stored_listings, stored_pages
@@ -31,6 +31,7 @@ from crawler.settling import SiteLedger, settles
 from crawler.stubs import REDIRECT_NOTICE
 from crawler.text import bounded
 from crawler.visits import Visit
+from crawler.warc import BrowserCapture, WarcCapture
 
 GUESSES = frozenset({"usual_path", "fallback:pager_forms"})  # visits to URLs the walk guessed, not read
 HELD = "frontier_held"  # request meta: the page's report is in the pipelines, which settle its visit
@@ -143,7 +144,8 @@ class SiteSpider(scrapy.Spider):
         if visit.browser:
             hosts = getattr(self.crawler.engine.downloader, "hosts", None)  # crawler.politeness.PoliteDownloader
             meta.update(render_meta(page_init(self.sites[visit.site_id].domains, hosts,
-                                              self.settings.getbool("GOVCRAWL_ALLOW_PRIVATE"))))
+                                              self.settings.getbool("GOVCRAWL_ALLOW_PRIVATE"),
+                                              self.browser_capture())))
         headers = dict(visit.headers)
         if visit.role == "report" and (stored := self.stored.get(visit.url)):
             headers.update(stored.headers())  # a report stored before: revalidated
@@ -151,6 +153,11 @@ class SiteSpider(scrapy.Spider):
         return scrapy.Request(visit.url, callback=getattr(self, f"parse_{visit.role}"), errback=self.on_error,
                               method=visit.method, body=visit.body, headers=headers or None,
                               dont_filter=visit.browser, meta=meta)
+
+    def browser_capture(self) -> BrowserCapture | None:
+        """What keeps the responses a rendered page receives in the crawl's WARCs (None without a capture)."""
+        capture = self.crawler.get_downloader_middleware(WarcCapture)
+        return capture.browser if capture is not None else None
 
     def unchanged(self, response: Response) -> bool:
         """A stored report's page answered 304, or with the bytes stored: a check, no pipeline work."""
@@ -160,7 +167,8 @@ class SiteSpider(scrapy.Spider):
             return False
         self.crawler.stats.inc_value("govcrawl/reports_unchanged")
         self.crawler.signals.send_catch_log(signals.report_checked, site_id=self.visit_of(response).site_id,
-                                            url=response.url if response.url in self.stored else response.request.url)
+                                            url=response.url if response.url in self.stored else response.request.url,
+                                            warc=response.request.meta.get(WARC_META))
         return True
 
     @staticmethod

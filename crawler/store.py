@@ -59,6 +59,8 @@ def open_db(path: str | Path) -> Database:
     return db
 
 
+# Where the record of a row's bytes is in the capture (crawler/warc.py: Pointer.columns()).
+WARC_COLUMNS: dict[str, type] = {"warc_file": str, "warc_offset": int, "warc_record_id": str}
 # Table → (columns, primary key). A column added here is added to existing databases on open.
 SCHEMA: dict[str, tuple[dict[str, type], str | tuple[str, ...]]] = {
     "sites": ({"id": str, "name": str, "region": str, "url": str, "template": str, "report_column": str,
@@ -73,7 +75,7 @@ SCHEMA: dict[str, tuple[dict[str, type], str | tuple[str, ...]]] = {
                    "errors_by_kind": str, "started_at": str, "finished_at": str, "duration_s": float,
                    "outcome": str, "reason": str}, ("run_id", "site_id")),
     "pages": ({"url": str, "site_id": str, "status": int, "fetched_at": str, "sha256": str, "content_type": str,
-               "length": int, "run_id": int, "etag": str, "last_modified": str}, "url"),
+               "length": int, "run_id": int, "etag": str, "last_modified": str, **WARC_COLUMNS}, "url"),
     "reports": ({"id": str, "url": str, "site_id": str, "title": str, "body": str, "region": str, "agency": str,
                  "report_year": int, "publish_date": str, "attachments": str, "tables": str, "flags": str,
                  "evidence": str, "sha256": str, "fetched_at": str, "kind": str, "template": str,
@@ -82,19 +84,24 @@ SCHEMA: dict[str, tuple[dict[str, type], str | tuple[str, ...]]] = {
                  "withdrawn_at": str, "last_checked": str}, "id"),
     "report_urls": ({"report_id": str, "url": str, "site_id": str, "fetched_at": str, "page_sha256": str,
                      "list_title": str, "list_date": str, "referer": str, "first_seen": str, "last_seen": str,
-                     "found_via": str, "withdrawn_at": str, "last_checked": str},
+                     "found_via": str, "withdrawn_at": str, "last_checked": str, **WARC_COLUMNS},
                     ("report_id", "url")),
     # Every text a report had (crawler/versions.py: what changed from the one before); ``current`` marks one.
     "report_versions": ({"report_id": str, "version": int, "hash": str, "sha256": str, "body": str, "tables": str,
-                         "url": str, "fetched_at": str, "changes": str, "current": int}, ("report_id", "version")),
+                         "url": str, "fetched_at": str, "changes": str, "current": int, **WARC_COLUMNS},
+                        ("report_id", "version")),
     "listings": ({"site_id": str, "url": str, "title": str, "list_date": str, "kind": str, "reason": str,
                   "list_url": str, "first_seen": str, "last_seen": str}, ("site_id", "url")),
     "errors": ({"id": int, "run_id": int, "site_id": str, "url": str, "reason": str, "at": str, "kind": str}, "id"),
     "report_stats": ({"report_id": str, "table_name": str, "row_label": str, "column_label": str, "value": float},
                      ("report_id", "table_name", "row_label", "column_label")),
     "attachment_files": ({"report_id": str, "url": str, "name": str, "filename": str, "type": str, "sha256": str,
-                          "size": int, "status": str, "path": str, "etag": str, "last_modified": str},
+                          "size": int, "status": str, "path": str, "etag": str, "last_modified": str, **WARC_COLUMNS},
                          ("report_id", "url")),
+    # The records of the WARC files (crawler/warc.py), by URL: a revisit names the response it stands for.
+    "captures": ({"record_id": str, "run_id": int, "url": str, "method": str, "request_digest": str, "status": int,
+                  "record_type": str, "payload_digest": str, "warc_date": str, "warc_file": str, "warc_offset": int,
+                  "warc_length": int, "original_id": str, "original_uri": str, "original_date": str}, "record_id"),
 }
 
 
@@ -114,6 +121,7 @@ def ensure_schema(db: Database) -> None:
     db.table("report_urls").create_index(["url"], if_not_exists=True)
     db.table("reports").create_index(["site_id", "report_year"], if_not_exists=True)
     db.table("report_versions").create_index(["hash"], if_not_exists=True)
+    db.table("captures").create_index(["url", "method", "request_digest"], if_not_exists=True)
     fts = db.table("reports").detect_fts()
     if not fts or "search_text" not in db.table(fts).columns_dict:
         # trigram tokens let FTS find Chinese words, which have no spaces between them; search_text makes a
@@ -216,7 +224,8 @@ def _save_report(db: Database, item: ReportPage) -> str:
     db.table("report_urls").upsert(
         {"report_id": report_id, "url": item.url, "site_id": item.site_id, "fetched_at": item.fetched_at,
          "page_sha256": item.page_sha256, "list_title": item.list_title, "list_date": item.list_date,
-         "referer": item.referer, "last_seen": seen_at, "found_via": item.found_via, "withdrawn_at": None},
+         "referer": item.referer, "last_seen": seen_at, "found_via": item.found_via, "withdrawn_at": None,
+         **item.capture()},
         pk=("report_id", "url"),
     )
     db.execute("UPDATE report_urls SET first_seen = ? WHERE report_id = ? AND url = ? AND first_seen IS NULL",
@@ -279,7 +288,8 @@ def _add_version(db: Database, report_id: str, version: int, item: ReportPage, c
          "sha256": hashlib.sha256(body.encode("utf-8")).hexdigest(), "body": body,
          "tables": json.dumps(item.tables, ensure_ascii=False) if item.tables is not None else None,
          "url": item.url, "fetched_at": item.fetched_at,
-         "changes": json.dumps(change, ensure_ascii=False) if change is not None else None, "current": 1},
+         "changes": json.dumps(change, ensure_ascii=False) if change is not None else None, "current": 1,
+         **item.capture()},
         pk=("report_id", "version"))
 
 
@@ -289,15 +299,19 @@ def report_versions(db: Database, report_id: str) -> list[dict[str, Any]]:
         "SELECT * FROM report_versions WHERE report_id = ? ORDER BY version", [report_id])]
 
 
-def record_check(db: Database, url: str, at: str | None = None) -> str | None:
-    """A stored report's page revalidated unchanged (a 304, or the same bytes): checked now, no new version.
-    The report's id, or None when the URL is no report's."""
+def record_check(db: Database, url: str, at: str | None = None, warc: dict[str, Any] | None = None) -> str | None:
+    """A stored report's page revalidated unchanged (a 304, or the same bytes): checked now, no new version, the
+    URL's row pointing at the capture of the check (``warc``: a revisit record). The report's id, or None when
+    the URL is no report's."""
     row = next(db.query("SELECT report_id FROM report_urls WHERE url = ? ORDER BY last_seen DESC", [url]), None)
     if row is None:
         return None
     at = at or now()
     with db.atomic():
         db.execute("UPDATE report_urls SET last_checked = ?, last_seen = ? WHERE url = ?", [at, at, url])
+        if warc:
+            db.execute("UPDATE report_urls SET warc_file = ?, warc_offset = ?, warc_record_id = ? WHERE url = ?",
+                       [warc["warc_file"], warc["warc_offset"], warc["warc_record_id"], url])
         db.execute("UPDATE reports SET last_checked = ?, last_seen = ? WHERE id = ?", [at, at, row["report_id"]])
     return str(row["report_id"])
 

@@ -26,7 +26,7 @@ from scrapy.pipelines.media import _MediaRequestFiltered
 from crawler import store
 from crawler.documents import sniff
 from crawler.errors import HTTP, OTHER, describe
-from crawler.items import ReportPage
+from crawler.items import WARC_META, ReportPage
 from crawler.revisit import Stored, validators
 from crawler.text import clean_line
 
@@ -146,7 +146,8 @@ class AttachmentsPipeline(FilesPipeline):
             self, response: Response, request: Request, info: MediaPipeline.SpiderInfo, *,
             item: Any = None) -> dict[str, Any]:
         record: dict[str, Any] = {"url": request.url, "filename": served_name(
-            response.url, response.headers.get("Content-Disposition")), **validators(response)}
+            response.url, response.headers.get("Content-Disposition")), **validators(response),
+            **((response.request or request).meta.get(WARC_META) or {})}  # the answer's record, after redirects
         if response.status == 304 and (kept := store.stored_file(self.db, request.url)):
             self.crawler.stats.inc_value("govcrawl/attachments/not_modified")
             record = {**{k: kept[k] for k in ("filename", "type", "sha256", "size", "status", "path", "etag",

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from scrapy import signals as scrapy_signals
 
 from crawler import frontier, runs, signals, store
 from crawler.clock import now
 from crawler.errors import NO_REPORT_TEXT, OTHER, STUB
-from crawler.items import TEXT_IN_FILE, ReportPage
+from crawler.items import TEXT_IN_FILE, WARC_META, ReportPage
 from crawler.revisit import validators
 
 if TYPE_CHECKING:
@@ -78,6 +78,7 @@ class StorePipeline:
             row.update(sha256=hashlib.sha256(response.body).hexdigest(), length=len(response.body),
                        content_type=(response.headers.get("Content-Type") or b"").decode("latin-1"))
         row.update({k: v for k, v in validators(response).items() if v or response.status != 304})
+        row.update(request.meta.get(WARC_META) or {})  # where its answer is in the capture (crawler/warc.py)
         first = store.save_page(self.db, row)
         if (account := self.accounts.get(request.meta.get("site_id") or "")) is not None:
             account.page(response.status, first)
@@ -90,9 +91,9 @@ class StorePipeline:
         if (account := self.accounts.get(site_id or "")) is not None:
             account.failed(url, kind, reason)
 
-    def report_checked(self, site_id: str, url: str) -> None:
+    def report_checked(self, site_id: str, url: str, warc: dict[str, Any] | None = None) -> None:
         """A stored report's page revalidated unchanged: a check (last_checked), no new version."""
-        if self.db is not None and store.record_check(self.db, url) is not None:
+        if self.db is not None and store.record_check(self.db, url, warc=warc) is not None:
             self.crawler.stats.inc_value("govcrawl/reports_seen")
             if (account := self.accounts.get(site_id)) is not None:
                 account.report(store.SEEN)

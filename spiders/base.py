@@ -113,7 +113,9 @@ class GovSpider(SiteSpider):
         without one, each page its pager (下一页) leads to."""
         visit, page = self.visit_of(response), response.meta["playwright_page"]
         try:
-            async with aclosing(rendered_pages(page, response.text)) as rendered_list:
+            capture = self.browser_capture()
+            async with aclosing(rendered_pages(page, response.text, capture.settle if capture else None)
+                                ) as rendered_list:
                 seen = 0
                 async for rendered in rendered_list:
                     entries = list(anchors(rendered))

@@ -147,6 +147,12 @@ def test_a_crawl_killed_at_any_point_resumes_to_the_uninterrupted_corpus(
         states = dict(conn.execute("SELECT state, count(*) FROM frontier GROUP BY state").fetchall())
     assert [(status, crawl) for _, status, crawl in runs] == [("interrupted", runs[0][0]), ("finished", runs[0][0])]
     assert set(states) <= {"done", "failed"}
+    # The capture: the killed crawl's file was closed at its last whole record; every file passes warcio check.
+    warcs = sorted((tmp_path / "warc").iterdir())
+    assert warcs and all(w.name.endswith(".warc.gz") for w in warcs)  # none left .open
+    for warc in warcs:
+        check = subprocess.run([str(Path(sys.executable).with_name("warcio")), "check", str(warc)])
+        assert check.returncode == 0, warc.name
 
 
 def test_a_finished_crawl_is_not_resumed_and_fresh_starts_over(
