@@ -48,21 +48,28 @@ def log_path(db: str, log_file: str | None) -> Path:
 
 def _run(seeds: list[Seed], db: str, seeds_file: str, proxy: str | None, delay: float | None,
          log_level: str | None, log_file: Path, screen_level: str | None, allow_private: bool = False,
-         wait: float = 0.0, fresh: bool = False, capture: Capture | None = None) -> int:
+         wait: float = 0.0, fresh: bool = False, capture: Capture | None = None,
+         replay: Sequence[Path] = ()) -> int:
     """Crawl; the exit code of the run: 0 every site ok or partial, 3 some site failed, 1 the run failed or was
-    interrupted (crawler/runs.py)."""
+    interrupted (crawler/runs.py), 2 a capture to replay that cannot be read."""
     from crawler.crawl import run_crawl
     from crawler.lock import CorpusBusy
     from crawler.progress import screen
+    from crawler.replay import ReplayConfigError
 
     try:
         summary = run_crawl(seeds, db, seeds_file=seeds_file, proxy=proxy, delay=delay,
                             log_level=log_level or "INFO", log_file=log_file, shown=screen(screen_level),
-                            allow_private=allow_private, wait=wait, fresh=fresh, capture=capture,
+                            allow_private=allow_private, wait=wait, fresh=fresh, capture=capture, replay=replay,
                             waiting=lambda holder: click.echo(f"waiting: corpus {db} is in use by {holder}", err=True))
     except CorpusBusy as exc:
         click.echo(f"error: {exc}{'' if exc.waited else '; --wait to wait for it'}", err=True)
         return 1
+    except ReplayConfigError as exc:
+        click.echo(f"error: {exc}", err=True)
+        return 2
+    for url, referrer in summary.replay_missing:
+        click.echo(f"not in the capture: {url} (referrer {referrer or 'none'})", err=True)
     click.echo(summary.line(), err=True)
     click.echo(f"full log in {log_file}", err=True)
     return summary.exit_code
@@ -116,9 +123,12 @@ allow_private_option = click.option(
 @click.option("--warc-dir", type=click.Path(file_okay=False), metavar="DIR",
               help="Write the raw capture (WARC files) here [default: warc/ beside the database].")
 @click.option("--no-warc", is_flag=True, help="Keep no raw capture.")
+@click.option("--replay", "replay", multiple=True, type=click.Path(exists=True, path_type=Path), metavar="PATH",
+              help="Answer every request from this capture instead of the network: a WARC file, a folder of them, "
+                   "or a folder of saved portals (repeatable). No raw capture is kept unless --warc-dir is given.")
 def crawl(seeds_file: str, db: str, sites: tuple[str, ...], proxy: str | None, delay: float | None,
           log_level: str | None, log_file: str | None, allow_private: bool, wait: float, fresh: bool,
-          warc_dir: str | None, no_warc: bool) -> None:
+          warc_dir: str | None, no_warc: bool, replay: tuple[Path, ...]) -> None:
     """Crawl the sites of a seed list and store their annual reports.
 
     A run after one that did not finish (killed, interrupted, crashed) resumes it: what was done is not fetched
@@ -130,10 +140,56 @@ def crawl(seeds_file: str, db: str, sites: tuple[str, ...], proxy: str | None, d
     if warc_dir and no_warc:
         click.echo("error: --warc-dir and --no-warc contradict each other", err=True)
         sys.exit(2)
+    if replay and proxy:
+        click.echo("error: --replay answers every request from the capture: it takes no --proxy", err=True)
+        sys.exit(2)
     from crawler.crawl import Capture
 
+    capture = Capture(not no_warc and (not replay or bool(warc_dir)), warc_dir)
     sys.exit(_run(seeds, db, seeds_file, proxy, delay, log_level, log_path(db, log_file), log_level, allow_private,
-                  wait, fresh, Capture(not no_warc, warc_dir)))
+                  wait, fresh, capture, replay))
+
+
+@main.command("record")
+@click.option("--seeds", "seeds_file", required=True, type=click.Path(dir_okay=False),
+              help="Seed list (.yaml or .csv) holding the site.")
+@click.option("--site", "site", required=True, metavar="ID", help="The seed id of the site to record.")
+@click.option("-o", "--output", required=True, type=click.Path(file_okay=False),
+              help="The fixture folder (tests/replay/ID): its WARC, seed.yaml and expected.jsonl.")
+@proxy_option
+@delay_option
+@log_option
+@allow_private_option
+def record_cmd(seeds_file: str, site: str, output: str, proxy: str | None, delay: float | None,
+               log_level: str | None, allow_private: bool) -> None:
+    """Record one site into a replay fixture: crawl it, keep its capture (WARC), its seed and the records it gave.
+
+    The suite replays every folder under tests/replay/ through the same spiders and pipelines, with no network,
+    and fails with a field-by-field diff when a record changes (docs/REPLAY-TESTS.md). Recording again replaces
+    the folder's capture and records."""
+    import tempfile
+
+    from crawler.crawl import Capture
+    from crawler.recording import write_expected, write_seed
+
+    seeds = _load_seeds_or_exit(seeds_file, (site,), allow_private)
+    folder = Path(output)
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("govcrawl-*.warc.gz"):
+        old.unlink()
+    with tempfile.TemporaryDirectory(prefix="govcrawl-record-") as tmp:
+        db = Path(tmp) / "record.db"
+        code = _run(seeds, str(db), seeds_file, proxy, delay, log_level, Path(tmp) / "record.log", log_level,
+                    allow_private, fresh=True, capture=Capture(True, str(folder)))
+        if code not in (0, 3):
+            click.echo(f"error: the crawl of {site} did not finish (exit {code}): nothing recorded", err=True)
+            sys.exit(code)
+        count = write_expected(store.export_records(store.open_db(db)), folder)
+    write_seed(seeds[0], folder)
+    warcs = sorted(folder.glob("*.warc.gz"))
+    click.echo(f"recorded {site} into {folder}: {count} reports, {len(warcs)} WARC file(s), "
+               f"replay with: govcrawl crawl --seeds {folder / 'seed.yaml'} --replay {folder}", err=True)
+    sys.exit(code)
 
 
 @main.command("export")

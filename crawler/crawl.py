@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, defaultdict
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from scrapy.crawler import CrawlerProcess
@@ -13,8 +13,10 @@ from scrapy.settings import Settings
 from scrapy.utils.log import log_scrapy_info
 
 from crawler import frontier, runs, store
+from crawler.capture_replay import open_world
 from crawler.lock import corpus_lock
 from crawler.progress import Board, Screen, Tally, logs_to, screen
+from crawler.replay import ReplayServer
 from crawler.seeds import Seed
 
 log = logging.getLogger(__name__)
@@ -30,10 +32,13 @@ class CrawlSummary:
     errors: int
     outcome: str = runs.RUN_FAILED  # crawler/runs.py: ok, sites_failed, failed
     report: Path | None = None  # the run's JSON report (crawler/runs.py: report_path)
+    # A replayed crawl: the requests its capture lacked (the browser's included), as (URL, referrer).
+    replay_missing: list[tuple[str, str]] = field(default_factory=list)
 
     def line(self) -> str:
+        missing = f", {len(self.replay_missing)} requests not in the capture" if self.replay_missing else ""
         return (f"run {self.run_id} {self.status}: {self.pages} pages fetched, {self.reports_new} new reports, "
-                f"{self.reports_seen} seen again, {self.errors} errors")
+                f"{self.reports_seen} seen again, {self.errors} errors{missing}")
 
     @property
     def exit_code(self) -> int:
@@ -71,27 +76,39 @@ def run_crawl(seeds: list[Seed], db_path: str | Path, *, seeds_file: str = "", p
               delay: float | None = None, log_level: str = "INFO", log_file: str | Path | None = None,
               shown: Screen | None = None, allow_private: bool = False, wait: float = 0.0,
               waiting: Callable[[str], None] | None = None, fresh: bool = False,
-              capture: Capture | None = None) -> CrawlSummary:
+              capture: Capture | None = None, replay: Sequence[Path] = ()) -> CrawlSummary:
     """Crawl ``seeds`` into ``db_path``; a site that fails is recorded and the others go on. The log at
     ``log_level`` goes to ``log_file`` (appended); ``shown`` is the screen: the progress display and the log
     records it shows (default: standard error, crawler/progress.py: screen). Private and local targets are
     refused unless ``allow_private`` (crawler/targets.py). One run at a time holds the corpus: a busy one
     raises ``CorpusBusy``, or is waited for up to ``wait`` seconds (crawler/lock.py: corpus_lock). A run after
-    one that did not finish resumes its crawl, unless ``fresh`` (crawler/frontier.py)."""
+    one that did not finish resumes its crawl, unless ``fresh`` (crawler/frontier.py). With ``replay`` (WARC
+    files, folders of them, saved-portal folders) every request is answered from those captures by a replay
+    server on loopback, and nothing is fetched from the network (crawler/capture_replay.py)."""
     with corpus_lock(db_path, wait, waiting):
-        return _crawl(seeds, db_path, seeds_file, proxy, delay, log_level, log_file, shown, allow_private, fresh,
-                      capture)
+        if not replay:
+            return _crawl(seeds, db_path, seeds_file, proxy, delay, log_level, log_file, shown, allow_private,
+                          fresh, capture)
+        server = ReplayServer(open_world(replay), mark_missing=True).start_background()
+        try:
+            summary = _crawl(seeds, db_path, seeds_file, server.url, delay, log_level, log_file, shown,
+                             allow_private, fresh, capture or Capture(enabled=False), replayed=True)
+        finally:
+            server.stop()
+        summary.replay_missing = [(f"http://{seen.host}{seen.target}", seen.referer) for seen in server.misses]
+        return summary
 
 
 def _crawl(seeds: list[Seed], db_path: str | Path, seeds_file: str, proxy: str | None, delay: float | None,
            log_level: str, log_file: str | Path | None, shown: Screen | None, allow_private: bool,
-           fresh: bool, capture: Capture | None) -> CrawlSummary:
+           fresh: bool, capture: Capture | None, replayed: bool = False) -> CrawlSummary:
     db = store.open_db(db_path)
     store.save_sites(db, seeds)
     run_id = store.start_run(db, seeds_file, [s.id for s in seeds])
     crawl_id = frontier.begin(db, run_id, fresh)
     db.close()
     settings = crawl_settings(db_path, run_id, proxy, delay, log_level, allow_private, crawl_id, capture)
+    settings.set("GOVCRAWL_REPLAY", replayed, priority="cmdline")
     shown = shown or screen()
     process = CrawlerProcess(settings)  # configures logging (dictConfig): the run's handlers go in after it
     groups: dict[str, list[Seed]] = defaultdict(list)

@@ -43,6 +43,7 @@ STAGE_FAILED = "stage_failed"  # a pipeline stage raised on the page
 NO_REPORT_TEXT = "no_report_text"  # a report page from which no text could be read
 STUB = "stub"  # a page that is a redirect notice, a login wall or an error page, not a report
 OFF_SITE = "off_site"  # a redirect out of the site's domains: not followed
+REPLAY_MISSING = "replay_missing"  # a crawl replayed from captures asked for a URL they do not hold
 OTHER = "other"
 
 

@@ -19,7 +19,7 @@ from email.utils import formatdate, parsedate_to_datetime
 from functools import cached_property
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path, PurePosixPath
-from typing import NamedTuple
+from typing import Generic, NamedTuple, Protocol, TypeVar
 from urllib.parse import unquote, urlsplit
 
 import yaml
@@ -40,6 +40,9 @@ HTTP_DATE = re.compile(  # IMF-fixdate, then the obsolete RFC 850 and asctime fo
     rf"|(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day, \d\d-{_MONTH}-\d\d \d\d:\d\d:\d\d GMT"
     rf"|{_DAY} {_MONTH} [ \d]\d \d\d:\d\d:\d\d \d{{4}}")
 ENTITY_TAG = re.compile(r'(?:W/)?"[\x21\x23-\x7e\x80-\xff]*"')
+# Marks an answer the replay does not have (a URL not captured, a file not saved), so a crawl can tell it from a
+# page the site itself answered 404 (which would mark a report withdrawn).
+REPLAY_HEADER, MISSING = "X-Govcrawl-Replay", "missing"
 
 
 @dataclass
@@ -63,10 +66,19 @@ class Seen(NamedTuple):
     if_modified_since: str = ""
     status: int = 0  # the status answered (304 for a successful revalidation)
     body_bytes: int = 0  # the bytes of body sent (none for a 304 or a HEAD)
+    referer: str = ""  # the Referer header: which page linked to a URL the replay lacks
 
 
 class ReplayConfigError(ValueError):
     pass
+
+
+class World(Protocol):
+    """What a ``ReplayServer`` answers from: saved portals, WARC captures, or several of them in turn."""
+
+    def reply(self, host: str, target: str, method: str = "GET", body: bytes = b"") -> Reply:
+        """``target`` is the request target as received: an absolute URL from a proxy client, else path?query."""
+        ...
 
 
 @dataclass
@@ -163,7 +175,7 @@ class SavedHost:
         elif "status" in route:  # a redirect or an error page with no saved body
             body = b""
         if body is None:
-            return not_found(f"{parts.path}{'?' + parts.query if parts.query else ''} is not saved for this host")
+            return missing(f"{parts.path}{'?' + parts.query if parts.query else ''} is not saved for this host")
         ctype = self._content_type(name)
         route_headers = {str(k): str(v) for k, v in route.get("headers", {}).items()}
         headers = {"Content-Type": ctype, **self.headers, **route_headers}
@@ -272,6 +284,17 @@ def not_found(reason: str, status: int = 404) -> Reply:
     return Reply(status, {"Content-Type": "text/html; charset=utf-8"}, page.encode("utf-8"))
 
 
+def missing(reason: str, status: int = 404) -> Reply:
+    """``not_found`` marked as the replay's own gap, not an answer of the site (a saved 404 route is not marked)."""
+    reply = not_found(reason, status)
+    reply.headers[REPLAY_HEADER] = MISSING
+    return reply
+
+
+def is_missing(reply: Reply) -> bool:
+    return any(k.lower() == REPLAY_HEADER.lower() and v == MISSING for k, v in reply.headers.items())
+
+
 class ReplayWorld:
     """A folder of saved hosts; host folders are read when first asked for."""
 
@@ -296,10 +319,11 @@ class ReplayWorld:
                 self._hosts[name] = SavedHost.load(folder)
             return self._hosts[name]
 
-    def reply(self, host: str, target: str) -> Reply:
+    def reply(self, host: str, target: str, method: str = "GET", body: bytes = b"") -> Reply:
+        """A saved file answers every method alike: the method and the body are not part of the saved world."""
         saved = self.host(host)
         if saved is None:
-            return not_found(f"host {host!r} is not in the saved world; nothing is fetched from the internet", 502)
+            return missing(f"host {host!r} is not in the saved world; nothing is fetched from the internet", 502)
         return saved.reply(target)
 
 
@@ -309,34 +333,44 @@ def _joined(values: list[str] | None) -> str | None:
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server: ReplayServer
+    server: ReplayServer[World]
     protocol_version = "HTTP/1.1"
 
     def _answer(self, send_body: bool = True) -> None:
         length = int(self.headers.get("Content-Length") or 0)
-        if length:
-            self.rfile.read(length)
-        target = self.path
+        body = self.rfile.read(length) if length else b""
+        target = asked = self.path  # asked: what the world is given, the absolute URL when a proxy client sent one
         if target.startswith(("http://", "https://")):
             parts = urlsplit(target)
             host = parts.hostname or ""
             target = parts.path or "/"
             if parts.query:
                 target += f"?{parts.query}"
+            asked = f"{parts.scheme}://{parts.netloc}{target}"
         else:
             host = urlsplit(f"//{self.headers.get('Host', '')}").hostname or ""
         arrived = time.monotonic()
         inm, ims = _joined(self.headers.get_all("If-None-Match")), _joined(self.headers.get_all("If-Modified-Since"))
         try:
-            reply = conditional(self.server.world.reply(host, target), self.command, inm, ims)
+            reply = conditional(self.server.world.reply(host, asked, self.command, body), self.command, inm, ims)
         except (ReplayConfigError, UnicodeError) as exc:
             reply = not_found(f"replay error: {exc}", 500)
+        missed = is_missing(reply)
         self.server.log_request_seen(Seen(self.command, host, target, arrived, self.headers.get("User-Agent", ""),
                                           self.headers.get("Accept", ""), inm or "", ims or "", reply.status,
-                                          len(reply.body) if send_body and reply.status != 304 else 0))
+                                          len(reply.body) if send_body and reply.status != 304 else 0,
+                                          self.headers.get("Referer", "")), missed)
+        if missed and not self.server.mark_missing:  # the world stands for the sites: its gaps are their 404s
+            reply.headers = {k: v for k, v in reply.headers.items() if k.lower() != REPLAY_HEADER.lower()}
         if reply.delay:
             time.sleep(reply.delay)
-        self.send_response(reply.status)
+        self.log_request(reply.status)
+        self.send_response_only(reply.status)
+        sent = {name.lower() for name in reply.headers}
+        if "server" not in sent:  # a captured answer keeps its own Server and Date, once
+            self.send_header("Server", self.version_string())
+        if "date" not in sent:
+            self.send_header("Date", self.date_time_string())
         for name, value in reply.headers.items():
             self.send_header(name, value)
         if reply.status != 304:  # a 304 has no body, and its length would be the 200's
@@ -365,12 +399,19 @@ class _Handler(BaseHTTPRequestHandler):
         log.debug("%s %s", self.address_string(), format % args)
 
 
-class ReplayServer(ThreadingHTTPServer):
+W = TypeVar("W", bound=World)
+
+
+class ReplayServer(ThreadingHTTPServer, Generic[W]):
     daemon_threads = True
 
-    def __init__(self, world: ReplayWorld, port: int = 0) -> None:
+    def __init__(self, world: W, port: int = 0, mark_missing: bool = False) -> None:
+        """``mark_missing``: answers the world lacks say so (``X-Govcrawl-Replay: missing``), for a crawl replayed
+        from a capture; without it they are plain 404s, as when saved portals stand for the live sites."""
         self.world = world
+        self.mark_missing = mark_missing
         self.requests: list[Seen] = []  # every request answered, in order
+        self.misses: list[Seen] = []  # the requests answered X-Govcrawl-Replay: missing (not captured, not saved)
         self._requests_lock = threading.Lock()
         super().__init__((LOOPBACK, port), _Handler)
 
@@ -381,9 +422,11 @@ class ReplayServer(ThreadingHTTPServer):
             return
         super().handle_error(request, client_address)  # type: ignore[arg-type]
 
-    def log_request_seen(self, seen: Seen) -> None:
+    def log_request_seen(self, seen: Seen, missed: bool = False) -> None:
         with self._requests_lock:
             self.requests.append(seen)
+            if missed:
+                self.misses.append(seen)
 
     @property
     def url(self) -> str:

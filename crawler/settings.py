@@ -62,6 +62,7 @@ MEDIA_ALLOW_REDIRECTS = True  # attachment links often redirect to the file
 GOVCRAWL_WARC = True
 GOVCRAWL_WARC_DIR = None
 GOVCRAWL_WARC_MAX_BYTES = 1024 ** 3
+GOVCRAWL_REPLAY = False  # set by `govcrawl crawl --replay`: every answer comes from a capture
 
 GOVCRAWL_MAX_CRAWL_DELAY = 30.0  # seconds; a robots.txt asking for more gets this
 
@@ -79,6 +80,9 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.ExplicitProxyMiddleware": 740,
     # Next to the downloader: every answer as received (redirects, errors, compressed bodies) into the WARCs.
     "crawler.warc.WarcCapture": 950,
+    # A crawl replayed from captures (GOVCRAWL_REPLAY): an answer the capture lacks is dropped before anything
+    # reads it as the site's (crawler/capture_replay.py).
+    "crawler.capture_replay.ReplayMissMiddleware": 960,
 }
 
 # The stages a report page goes through. The pure ones (plain classes: process_item(item) -> item) run in

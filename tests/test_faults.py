@@ -148,8 +148,11 @@ def test_attachments_that_are_bombs_are_cut(world: dict) -> None:
 
 def test_no_attachment_lands_outside_the_files_folder(world: dict) -> None:
     folder: Path = world["folder"]
+    capture = list((folder / "warc").iterdir())  # the raw capture, under govcrawl's own file names
+    assert capture and all(p.name.startswith("govcrawl-") and p.name.endswith(".warc.gz") for p in capture)
     outside = [p for p in folder.rglob("*") if p.is_file() and not p.is_relative_to(folder / "files")
-               and p.name not in ("corpus.db", "corpus.db.lock", "crawl.log", "seeds.yaml") and not p.name.startswith("corpus.db-")]
+               and p not in capture and p.name not in ("corpus.db", "corpus.db.lock", "crawl.log", "seeds.yaml")
+               and not p.name.startswith("corpus.db-")]
     assert outside == []
     assert not list(ROOT.glob("etc/passwd*")) and not (folder.parent / "etc").exists()
     hostile = {s.path for s in served(world, "www.faulty-c.gov.cn") if s.fault == "hostile_name"}
