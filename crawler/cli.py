@@ -225,6 +225,38 @@ def export_cmd(db: str, fmt: str, output: str | None, warc_dir: str | None) -> N
     click.echo(f"exported {count} reports", err=True)
 
 
+@main.command("search")
+@click.argument("words", nargs=-1, required=True)
+@click.option("--db", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False, exists=True),
+              help="SQLite corpus to search.")
+@click.option("--region", metavar="NAME", help="Only reports whose region (as printed) contains NAME.")
+@click.option("--year", type=int, metavar="N", help="Only reports on year N.")
+@click.option("--level", type=click.Choice(["province", "city", "county", "town", "department"]))
+@click.option("--site", metavar="ID", help="Only this seed id's reports.")
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per hit (snippets with <mark> tags).")
+def search_cmd(words: tuple[str, ...], db: str, region: str | None, year: int | None, level: str | None,
+               site: str | None, limit: int, as_json: bool) -> None:
+    """Find reports holding every word (1 character or more, Simplified or Traditional), best first."""
+    from crawler.search import search
+
+    try:
+        hits = search(store.open_db(db), " ".join(words), region=region, year=year, level=level, site=site,
+                      limit=limit)
+    except ValueError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    for hit in hits:
+        if as_json:
+            click.echo(json.dumps(hit.as_dict(), ensure_ascii=False))
+        else:
+            click.echo(f"{hit.title} · {hit.region} · {hit.report_year} · {hit.url}")
+            snippet = hit.snippet.replace("<mark>", "\x1b[1m" if sys.stdout.isatty() else "[")
+            click.echo("    " + snippet.replace("</mark>", "\x1b[0m" if sys.stdout.isatty() else "]"))
+    more = f" (the best {limit}: --limit for more)" if len(hits) == limit else ""
+    click.echo(f"{len(hits)} reports found{more}", err=True)
+
+
 @main.command("extract")
 @click.argument("page", type=click.Path())  # checked by read_file, whose errors name what and where
 @click.option("--url", metavar="URL",

@@ -12,7 +12,7 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 from scrapy.utils.log import log_scrapy_info
 
-from crawler import frontier, runs, store
+from crawler import frontier, runs, search, store
 from crawler.capture_replay import open_world
 from crawler.lock import corpus_lock
 from crawler.progress import Board, Screen, Tally, logs_to, screen
@@ -156,5 +156,6 @@ def _crawl(seeds: list[Seed], db_path: str | Path, seeds_file: str, proxy: str |
     if since and (withdrawn := runs.withdraw_unlisted(db, run_id, since)):
         log.info("run %d: %d reports are gone from their lists: marked withdrawn", run_id, withdrawn)
     summary.report = runs.write_report(db, db_path, run_id)
+    search.sync(db)  # the word index follows the reports (crawler/search.py)
     db.close()
     return summary
