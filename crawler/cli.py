@@ -196,32 +196,54 @@ def record_cmd(seeds_file: str, site: str, output: str, proxy: str | None, delay
 @click.option("--db", default=DEFAULT_DB, show_default=True, type=click.Path(dir_okay=False, exists=True),
               help="SQLite corpus to read.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="jsonl", show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here instead of standard output.")
+@click.option("-o", "--output", type=click.Path(), help="Write here instead of standard output (bagit: a new folder).")
 @click.option("--warc-dir", type=click.Path(file_okay=False), metavar="DIR",
-              help="wacz: the crawl's WARC files are here [default: warc/ beside the database].")
-def export_cmd(db: str, fmt: str, output: str | None, warc_dir: str | None) -> None:
-    """Export the reports, one record per report (JSONL line or CSV row), or the crawl's WARC files as one WACZ
-    web archive (-o FILE.wacz) whose pages are the reports."""
-    from crawler.export import ArchiveError, export_wacz
+              help="wacz, bagit: the crawl's WARC files are here [default: warc/ beside the database].")
+@click.option("--site", metavar="ID", help="Only this seed id's reports.")
+@click.option("--region", metavar="NAME", help="Only reports whose region (as printed) contains NAME.")
+@click.option("--year", type=int, metavar="N", help="Only reports on year N.")
+@click.option("--level", type=click.Choice(["province", "city", "county", "town", "department"]))
+@click.option("--flag", metavar="FLAG", help="Only reports carrying this flag (e.g. tampered).")
+def export_cmd(db: str, fmt: str, output: str | None, warc_dir: str | None, site: str | None, region: str | None,
+               year: int | None, level: str | None, flag: str | None) -> None:
+    """Export the reports, one record per report (JSONL line, CSV row, Parquet row: -o FILE.parquet), as a BagIt
+    bag (-o DIR: records, database and raw capture), or the crawl's WARC files as one WACZ web archive
+    (-o FILE.wacz) whose pages are the reports."""
+    from crawler.export import FILE_FORMATS, ArchiveError, Selection, export_wacz, write_bag, write_parquet
 
-    if warc_dir and fmt != "wacz":
-        click.echo("error: --warc-dir is for --format wacz", err=True)
+    selection = Selection(site, region, year, level, flag)
+    if warc_dir and fmt not in ("wacz", "bagit"):
+        click.echo("error: --warc-dir is for --format wacz or bagit", err=True)
+        sys.exit(2)
+    if fmt == "wacz" and selection != Selection():
+        click.echo("error: --format wacz packages the whole capture: it takes no --site/--region/--year/--level/"
+                   "--flag", err=True)
+        sys.exit(2)
+    if fmt in FILE_FORMATS and not output:
+        target = {"wacz": "a zip file: name it with -o FILE.wacz", "parquet": "a file: name it with -o FILE.parquet",
+                  "bagit": "a folder: name a new one with -o DIR"}[fmt]
+        click.echo(f"error: --format {fmt} writes {target}", err=True)
+        sys.exit(2)
+    if output and fmt != "bagit" and Path(output).is_dir():
+        click.echo(f"error: -o {output} is a folder: --format {fmt} writes a file", err=True)
         sys.exit(2)
     database = store.open_db(db)
-    if fmt == "wacz":
-        if not output:
-            click.echo("error: --format wacz writes a zip file: name it with -o FILE.wacz", err=True)
-            sys.exit(2)
-        try:
-            count = export_wacz(database, Path(db), Path(output), Path(warc_dir) if warc_dir else None)
-        except ArchiveError as exc:
-            click.echo(f"error: {db}: {exc}", err=True)
-            sys.exit(1)
-    elif output:
-        with open(output, "w", encoding="utf-8", newline="") as out:
-            count = export(database, fmt, out)
-    else:
-        count = export(database, fmt, sys.stdout)
+    capture = Path(warc_dir) if warc_dir else None
+    try:
+        if fmt == "wacz":
+            count = export_wacz(database, Path(db), Path(output or ""), capture)
+        elif fmt == "bagit":
+            count = write_bag(database, Path(db), Path(output or ""), capture, selection)
+        elif fmt == "parquet":
+            count = write_parquet(database, Path(output or ""), selection)
+        elif output:
+            with open(output, "w", encoding="utf-8", newline="") as out:
+                count = export(database, fmt, out, selection)
+        else:
+            count = export(database, fmt, sys.stdout, selection)
+    except ArchiveError as exc:
+        click.echo(f"error: {db}: {exc}", err=True)
+        sys.exit(1)
     click.echo(f"exported {count} reports", err=True)
 
 
