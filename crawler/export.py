@@ -167,11 +167,12 @@ def report_pages(db: Database) -> list[dict]:
 def export_wacz(db: Database, db_path: Path, out: Path, warc_dir: Path | None = None) -> int:
     """Package the corpus's WARC files (in ``warc_dir``, by default ``warc/`` beside ``db_path``) as the WACZ
     ``out``; the number of reports."""
-    from crawler.wacz import WaczError, warc_files_of, warc_folder, write_wacz  # py-wacz loads slowly
+    from crawler.wacz import WaczError, warc_files_of, write_wacz  # py-wacz loads slowly
+    from crawler.warc import default_folder
 
     warcs = warc_files_of(db_path, warc_dir)
     if not warcs:
-        raise ArchiveError(f"no finished WARC files (*.warc.gz) in {warc_dir or warc_folder(db_path)}: "
+        raise ArchiveError(f"no finished WARC files (*.warc.gz) in {warc_dir or default_folder(db_path)}: "
                            "nothing to package")
     pages = report_pages(db)
     try:

@@ -15,13 +15,14 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from crawler.warc import default_folder
+
 with warnings.catch_warnings():  # its cdxj-indexer imports pyamf, which warns that pkg_resources is deprecated
     warnings.filterwarnings("ignore", "pkg_resources is deprecated", UserWarning)
     import wacz.main
 
 log = logging.getLogger(__name__)
 
-WARC_FOLDER = "warc"  # beside the database: crawler/warc.py writes the crawl's WARC files there
 PAGES_HEADER = {"format": "json-pages-1.0", "id": "pages", "title": "政府信息公开工作年度报告"}
 
 
@@ -29,16 +30,11 @@ class WaczError(RuntimeError):
     """py-wacz refused the WARC files or the pages; the message carries what it printed."""
 
 
-def warc_folder(db_path: Path) -> Path:
-    """Where a crawl writes its WARC files unless told otherwise (``govcrawl crawl --warc-dir``)."""
-    return Path(db_path).parent / WARC_FOLDER
-
-
 def warc_files_of(db_path: Path, folder: Path | None = None) -> list[Path]:
     """The finished WARC files of the corpus at ``db_path`` (in ``folder``, by default ``warc/`` beside it), in name
     order. A ``.warc.gz.open`` file is still being written (or its crawl was killed): its last record may be cut
     short, so it is left out, with a warning."""
-    folder = Path(folder) if folder else warc_folder(db_path)
+    folder = Path(folder) if folder else default_folder(db_path)
     for unfinished in sorted(folder.glob("*.warc.gz.open")):
         log.warning("skipped %s: still being written, or its crawl did not finish", unfinished)
     return sorted(folder.glob("*.warc.gz"))
@@ -66,7 +62,8 @@ def packaged_pages(package: Path) -> list[dict]:
 
 def package_name(warc: Path) -> str:
     """``warc``'s name inside the WACZ: its datapackage names each resource by file name, and the Frictionless
-    schema that ``wacz validate`` applies allows only ``[-a-z0-9._]`` (a crawl's ``…~host.warc.gz`` fails)."""
+    schema that ``wacz validate`` applies allows only ``[-a-z0-9._]``: govcrawl's names pass as they are, WARC
+    files from elsewhere (upper case, ``~``) are renamed."""
     return re.sub(r"[^-a-z0-9._]", "-", warc.name.lower())
 
 

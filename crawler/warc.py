@@ -298,24 +298,23 @@ class CaptureLog:
     def _index(self, record: ArcWarcRecord, pointer: Pointer, exchange: Exchange | None, method: str, digest: str,
                previous: dict[str, Any] | None) -> None:
         headers = record.rec_headers
-        revisit = record.rec_type == "revisit" and previous is not None
-        date = headers.get_header("WARC-Date")
+        date, uri = headers.get_header("WARC-Date"), headers.get_header("WARC-Target-URI")
+        original = previous if record.rec_type == "revisit" and previous is not None else {
+            "original_id": pointer.record_id, "original_uri": uri, "original_date": date}
         self.db.table("captures").insert({
-            "record_id": pointer.record_id, "run_id": self.run_id, "url": headers.get_header("WARC-Target-URI"),
+            "record_id": pointer.record_id, "run_id": self.run_id, "url": uri,
             "method": method, "request_digest": digest, "status": exchange.status if exchange else None,
             "record_type": record.rec_type, "payload_digest": headers.get_header("WARC-Payload-Digest"),
             "warc_date": date, "warc_file": pointer.file, "warc_offset": pointer.offset,
             "warc_length": pointer.length,
-            "original_id": previous["original_id"] if revisit and previous else pointer.record_id,
-            "original_uri": previous["original_uri"] if revisit and previous else headers.get_header("WARC-Target-URI"),
-            "original_date": previous["original_date"] if revisit and previous else date,
+            **{key: original[key] for key in ("original_id", "original_uri", "original_date")},
         }, pk="record_id")
 
 
 
-def _scrapy_headers(headers: Any, dropped: set[str]) -> list[tuple[str, str]]:
+def _scrapy_headers(headers: Any) -> list[tuple[str, str]]:
     return [(name.decode("latin-1"), value.decode("latin-1")) for name, values in headers.items()
-            for value in values if name.decode("latin-1").lower() not in dropped]
+            for value in values if name.decode("latin-1").lower() not in DROPPED_HEADERS]
 
 
 def warc_info(crawler: Crawler) -> dict[str, str]:
@@ -333,9 +332,14 @@ def warc_info(crawler: Crawler) -> dict[str, str]:
             "created": now()}
 
 
+def default_folder(db_path: str | Path) -> Path:
+    """Where a crawl writes its WARC files unless told otherwise (``govcrawl crawl --warc-dir``)."""
+    return Path(db_path).parent / "warc"
+
+
 def capture_folder(settings: Any) -> Path:
     """``GOVCRAWL_WARC_DIR``, else ``warc/`` beside the corpus."""
-    return Path(settings.get("GOVCRAWL_WARC_DIR") or Path(settings.get("GOVCRAWL_DB")).parent / "warc")
+    return Path(settings.get("GOVCRAWL_WARC_DIR") or default_folder(settings.get("GOVCRAWL_DB")))
 
 
 class WarcCapture:
@@ -358,8 +362,8 @@ class WarcCapture:
             pointer = self.capture.conversion(response.url, response.body)
         else:
             pointer = self.capture.exchange(Exchange(
-                request.url, request.method, _scrapy_headers(request.headers, DROPPED_HEADERS), request.body or b"",
-                response.status, None, _scrapy_headers(response.headers, DROPPED_HEADERS), response.body,
+                request.url, request.method, _scrapy_headers(request.headers), request.body or b"",
+                response.status, None, _scrapy_headers(response.headers), response.body,
                 getattr(response, "protocol", None) or "HTTP/1.1"))
         request.meta[WARC_META] = pointer.columns()
         return response

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from crawler.recording import differences
 from crawler.replay import ReplayServer
 from tests.conftest import ROOT
 
@@ -52,17 +53,6 @@ def corpus(db: Path) -> list[dict]:
         record["urls"] = sorted(record["urls"])
         records.append(record)
     return sorted(records, key=lambda r: (r["site_id"], r["url"]))
-
-
-def differences(got: list[dict], want: list[dict]) -> list[tuple[str, str, object, object]]:
-    """What differs between two corpora, by report URL and field: the message of a failed comparison."""
-    mine, theirs = {r["url"]: r for r in got}, {r["url"]: r for r in want}
-    found: list[tuple[str, str, object, object]] = [(url, "record", url in mine, url in theirs)
-                                                    for url in sorted(mine.keys() ^ theirs.keys())]
-    for url in sorted(mine.keys() & theirs.keys()):
-        found += [(url, name, mine[url][name], theirs[url][name]) for name in mine[url]
-                  if mine[url][name] != theirs[url][name]]
-    return found
 
 
 def fetched(replay: ReplayServer) -> list[str]:
@@ -140,7 +130,7 @@ def test_a_crawl_killed_at_any_point_resumes_to_the_uninterrupted_corpus(
     assert {after[key][2] for key in left} <= {"done", "failed"}  # made again (or refused: robots.txt)
 
     resumed = corpus(db)
-    assert resumed == reference["records"], differences(resumed, reference["records"])
+    assert resumed == reference["records"], "\n".join(differences(reference["records"], resumed))
     with sqlite3.connect(db) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         runs = conn.execute("SELECT id, status, crawl_id FROM runs ORDER BY id").fetchall()
