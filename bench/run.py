@@ -58,6 +58,33 @@ def bench_crawl() -> dict[str, float]:
     return {"pages": pages, "wall_s": statistics.median(walls), "pages_per_s": statistics.median(rates)}
 
 
+def bench_capture() -> dict[str, float]:
+    """The raw capture's cost: crawls of the fixture world with and without WARC files, taken in turns so that a
+    change of the machine's load falls on both; the median walls' ratio and the capture's bytes."""
+    server = ReplayServer(ReplayWorld(PORTALS)).start_background()
+    walls: dict[bool, list[float]] = {True: [], False: []}
+    warc_bytes, body_bytes = 0, 0
+    try:
+        for _ in range(CRAWL_RUNS):
+            for capture in (True, False):
+                with tempfile.TemporaryDirectory() as tmp:
+                    server.requests.clear()
+                    start = time.perf_counter()
+                    subprocess.run([sys.executable, "-m", "crawler", "crawl", "--seeds", "seeds/demo.yaml", "--db",
+                                    str(Path(tmp) / "bench.db"), "--proxy", server.url, "--delay", "0", "--log-level",
+                                    "ERROR", *([] if capture else ["--no-warc"])], cwd=ROOT, check=True,
+                                   capture_output=True)
+                    walls[capture].append(time.perf_counter() - start)
+                    if capture:
+                        warc_bytes = sum(f.stat().st_size for f in (Path(tmp) / "warc").glob("*.warc.gz"))
+                        body_bytes = sum(seen.body_bytes for seen in server.requests)
+    finally:
+        server.stop()
+    with_warc, without = statistics.median(walls[True]), statistics.median(walls[False])
+    return {"wall_s": with_warc, "wall_no_warc_s": without, "ratio": with_warc / without, "warc_bytes": warc_bytes,
+            "body_bytes": body_bytes}
+
+
 def trafilatura_lines(html: str, url: str) -> list[str]:
     """trafilatura's text as body lines; its Markdown table rows become tab-joined rows, as in our bodies."""
     text = trafilatura.extract(html, url=url, include_tables=True, deduplicate=False) or ""
@@ -127,6 +154,10 @@ def main() -> None:
           f"{recrawl['bytes2'] / recrawl['bytes']:.2f} ({recrawl['bytes2']:,} of {recrawl['bytes']:,}), wall time "
           f"{recrawl['wall2_s'] / recrawl['wall_s']:.2f} ({recrawl['wall2_s']:.1f} s of {recrawl['wall_s']:.1f} s) "
           f"of the first |")
+    capture = bench_capture()
+    print(f"| crawl with its WARC capture against --no-warc (median of {CRAWL_RUNS} each, in turns) | wall "
+          f"{capture['ratio']:.2f} ({capture['wall_s']:.1f} s against {capture['wall_no_warc_s']:.1f} s); WARC "
+          f"{capture['warc_bytes']:,} bytes for {capture['body_bytes']:,} body bytes served |")
     crawl = bench_crawl()
     cleaning = bench_cleaning()
     print("| benchmark | figure |")
