@@ -71,6 +71,10 @@ NOAHS_ARK = 3  # reopened elements of one start tag, at most
 IMPLIED_REACH = 8  # open elements an implied end tag looks down the stack through
 TOKEN = re.compile(r"<!--.*?(?:-->|\Z)|<[!?][^>]*>|<(/?)([A-Za-z][^\s/>]*)([^>]*)>", re.S)
 LIBXML2_DEPTH_ERROR = "Excessive depth"
+LIBXML2_MAX_DEPTH = 256
+# An element at libxml2's very limit (html, body and 254 more): it stops there without an error, and may have
+# cut what was below. One XPath step per level, evaluated in C over the elements at each level in turn.
+AT_THE_LIMIT = etree.XPath("boolean(" + "/*" * LIBXML2_MAX_DEPTH + ")")
 FLAT_SOFT_DEPTH = 64  # from this depth on, wrappers holding only one element are unwrapped
 FLAT_MAX_DEPTH = 192  # past this depth every element is unwrapped (libxml2 stops at 256, html and body included)
 
@@ -101,11 +105,12 @@ def parse_document(html: str) -> Document:
 
 
 def _libxml2(html: str) -> tuple[etree._Element, bool]:
-    """The tree libxml2 builds, and whether it stopped at its depth limit (a fatal error: the last one)."""
+    """The tree libxml2 builds, and whether it stopped at its depth limit (a fatal error: the last one) or
+    reached it."""
     parser = lxml_html.HTMLParser()
     tree = lxml_html.document_fromstring(html, parser=parser)
     error = parser.error_log.last_error
-    return tree, error is not None and LIBXML2_DEPTH_ERROR in error.message
+    return tree, (error is not None and LIBXML2_DEPTH_ERROR in error.message) or bool(AT_THE_LIMIT(tree))
 
 
 def _unlike_a_browser(html: str, tree: etree._Element) -> bool:
